@@ -1,0 +1,1 @@
+"""Grouping primitive: edges -> OWT-UCM -> region hierarchy (no OpenMMLab needed)."""

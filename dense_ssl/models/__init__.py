@@ -1,0 +1,1 @@
+"""Registered on import of :mod:`dense_ssl`."""

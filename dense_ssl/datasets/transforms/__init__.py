@@ -1,0 +1,3 @@
+from .loading import LoadImageOrSkip
+
+__all__ = ['LoadImageOrSkip']

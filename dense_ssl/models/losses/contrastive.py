@@ -1,0 +1,142 @@
+"""InfoNCE losses of MoCo-v2 / DenseCL as pure functions of tensors.
+
+Numbers are those of MMSelfSup's ``ContrastiveHead`` with
+``mmcls.CrossEntropyLoss`` (mean over rows, label 0 = the positive), so the
+two implementations agree to float rounding.
+
+:func:`info_nce` uses a fused autograd function when only ``q`` needs a
+gradient (the MoCo case: keys and queue are constants). It computes the
+gradient of ``q`` in the forward pass, so it keeps nothing else for the
+backward pass. Two wins: no ``(M, 1 + K)`` logits/softmax tensors kept alive
+(for the dense loss M = N * S^2, e.g. 196 x 65536 floats = 51 MB), and the
+queue is *not* saved for backward, so the caller may overwrite queue columns
+in place right after the forward pass without ``queue.clone()`` (MMSelfSup
+clones both 128 x 65536 queues every step for exactly that reason).
+"""
+from typing import Dict
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def info_nce_reference(q: Tensor, k_pos: Tensor, queue: Tensor,
+                       temperature: float) -> Tensor:
+    """Plain autograd InfoNCE (what MMSelfSup computes), used as reference.
+
+    Args:
+        q: (M, C) L2-normalised queries.
+        k_pos: (M, C) L2-normalised positive keys, row i for query i.
+        queue: (C, K) L2-normalised negative keys (MMSelfSup's layout).
+        temperature: softmax temperature.
+
+    Returns:
+        Scalar mean cross-entropy with the positive at index 0.
+    """
+    l_pos = torch.einsum('mc,mc->m', q, k_pos).unsqueeze(-1)
+    l_neg = torch.einsum('mc,ck->mk', q, queue)
+    logits = torch.cat((l_pos, l_neg), dim=1) / temperature
+    labels = torch.zeros(q.size(0), dtype=torch.long, device=q.device)
+    return F.cross_entropy(logits, labels)
+
+
+class _InfoNCEConstKeys(torch.autograd.Function):
+    """InfoNCE whose keys and queue are constants; d loss / d q in forward.
+
+    With p = softmax([q.k, q.queue] / T) and M rows (mean reduction):
+    d loss / d q_i = ((p_i0 - 1) k_i + sum_j p_ij queue_j) / (T M).
+    """
+
+    @staticmethod
+    def forward(ctx, q: Tensor, k_pos: Tensor, queue: Tensor,
+                temperature: float) -> Tensor:
+        # The loss is computed in float32 even under AMP: 65536-way softmax.
+        with torch.autocast(q.device.type, enabled=False):
+            grad_q, loss = _info_nce_and_grad(q.float(), k_pos.float(),
+                                              queue.float(), temperature)
+        ctx.save_for_backward(grad_q.to(q.dtype))
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor):
+        grad_q, = ctx.saved_tensors
+        return grad_q * grad_out, None, None, None
+
+
+def _info_nce_and_grad(q: Tensor, k_pos: Tensor, queue: Tensor,
+                       temperature: float):
+    inv_t = 1.0 / temperature
+    if True:
+        l_pos = (q * k_pos).sum(dim=1, keepdim=True).mul_(inv_t)  # (M, 1)
+        l_neg = torch.mm(q, queue).mul_(inv_t)  # (M, K)
+        lse = torch.logaddexp(l_pos, torch.logsumexp(l_neg, dim=1,
+                                                     keepdim=True))
+        loss = (lse - l_pos).mean()
+        m = q.size(0)
+        p_neg = l_neg.sub_(lse).exp_()  # in place: softmax of the negatives
+        p_pos = (l_pos - lse).exp_()
+        grad_q = torch.mm(p_neg, queue.t()).add_(k_pos * (p_pos - 1.0))
+        grad_q.mul_(inv_t / m)
+    return grad_q, loss
+
+
+def info_nce(q: Tensor, k_pos: Tensor, queue: Tensor,
+             temperature: float) -> Tensor:
+    """InfoNCE of MoCo: positive at index 0, negatives from the queue.
+
+    Args:
+        q: (M, C) L2-normalised queries.
+        k_pos: (M, C) L2-normalised positive keys, row i for query i.
+        queue: (C, K) L2-normalised negative keys (MMSelfSup's layout).
+        temperature: softmax temperature.
+
+    Returns:
+        Scalar: mean over the M rows of -log softmax(logits / T)[0], where
+        logits = [q.k_pos, q.queue].
+    """
+    if q.dim() != 2 or k_pos.shape != q.shape or queue.size(0) != q.size(1):
+        raise ValueError(
+            f'info_nce expects q (M, C), k_pos (M, C), queue (C, K); got '
+            f'{tuple(q.shape)}, {tuple(k_pos.shape)}, {tuple(queue.shape)}')
+    if k_pos.requires_grad or queue.requires_grad:
+        return info_nce_reference(q, k_pos, queue, temperature)
+    return _InfoNCEConstKeys.apply(q, k_pos, queue, temperature)
+
+
+def dense_info_nce(q_grid: Tensor, k_matched: Tensor, queue: Tensor,
+                   temperature: float) -> Tensor:
+    """DenseCL's dense InfoNCE: every query position is one InfoNCE row.
+
+    Args:
+        q_grid: (N, C, S) L2-normalised dense queries (S grid positions).
+        k_matched: (N, C, S) L2-normalised keys; column s is the positive
+            of query position s (see
+            :func:`dense_ssl.models.utils.gather_positions`).
+        queue: (C, K) the dense queue (pooled dense keys of past images).
+        temperature: softmax temperature.
+
+    Returns:
+        Scalar mean over the N * S positions (MMSelfSup's row order).
+    """
+    if q_grid.dim() != 3 or k_matched.shape != q_grid.shape:
+        raise ValueError(
+            'dense_info_nce expects q_grid and k_matched of one shape '
+            f'(N, C, S); got {tuple(q_grid.shape)}, {tuple(k_matched.shape)}')
+    c = q_grid.size(1)
+    q_rows = q_grid.transpose(1, 2).reshape(-1, c)
+    k_rows = k_matched.transpose(1, 2).reshape(-1, c)
+    return info_nce(q_rows, k_rows, queue, temperature)
+
+
+def combine_global_dense(loss_global: Tensor, loss_dense: Tensor,
+                         loss_lambda: float) -> Dict[str, Tensor]:
+    """DenseCL's ``(1 - lambda) * L_global + lambda * L_dense``, as named terms.
+
+    The terms are kept apart (MMSelfSup's names) so the logger shows both;
+    mmengine sums every key starting with ``loss``. A zero weight still
+    multiplies the term (no skipping), so every parameter keeps receiving a
+    (zero) gradient and DDP needs no ``find_unused_parameters``.
+    """
+    return dict(
+        loss_single=loss_global * (1.0 - loss_lambda),
+        loss_dense=loss_dense * loss_lambda)

@@ -1,1 +1,2 @@
 """Registered on import of :mod:`dense_ssl`."""
+from . import algorithms, losses, necks, utils  # noqa: F401

@@ -13,7 +13,7 @@ queue is *not* saved for backward, so the caller may overwrite queue columns
 in place right after the forward pass without ``queue.clone()`` (MMSelfSup
 clones both 128 x 65536 queues every step for exactly that reason).
 """
-from typing import Dict
+from typing import Dict, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -40,20 +40,38 @@ def info_nce_reference(q: Tensor, k_pos: Tensor, queue: Tensor,
     return F.cross_entropy(logits, labels)
 
 
-class _InfoNCEConstKeys(torch.autograd.Function):
-    """InfoNCE whose keys and queue are constants; d loss / d q in forward.
+def _info_nce_and_grad(q: Tensor, k_pos: Tensor, queue: Tensor,
+                       temperature: float) -> Tuple[Tensor, Tensor]:
+    """Loss and d loss / d q of InfoNCE with constant keys (no autograd).
 
-    With p = softmax([q.k, q.queue] / T) and M rows (mean reduction):
+    With p = softmax([q.k, q.queue] / T) over M rows (mean reduction):
     d loss / d q_i = ((p_i0 - 1) k_i + sum_j p_ij queue_j) / (T M).
     """
+    inv_t = 1.0 / temperature
+    l_pos = (q * k_pos).sum(dim=1, keepdim=True).mul_(inv_t)  # (M, 1)
+    l_neg = torch.mm(q, queue).mul_(inv_t)  # (M, K)
+    lse = torch.logaddexp(l_pos, torch.logsumexp(l_neg, dim=1,
+                                                 keepdim=True))
+    loss = (lse - l_pos).mean()
+    m = q.size(0)
+    p_neg = l_neg.sub_(lse).exp_()  # in place: softmax of the negatives
+    p_pos = (l_pos - lse).exp_()
+    grad_q = torch.mm(p_neg, queue.t()).add_(k_pos * (p_pos - 1.0))
+    grad_q.mul_(inv_t / m)
+    return grad_q, loss
+
+
+class _InfoNCEConstKeys(torch.autograd.Function):
+    """InfoNCE whose keys and queue are constants; d loss / d q in forward."""
 
     @staticmethod
     def forward(ctx, q: Tensor, k_pos: Tensor, queue: Tensor,
                 temperature: float) -> Tensor:
-        # The loss is computed in float32 even under AMP: 65536-way softmax.
+        # At least float32 even under AMP: a 65536-way softmax.
+        dtype = torch.promote_types(q.dtype, torch.float32)
         with torch.autocast(q.device.type, enabled=False):
-            grad_q, loss = _info_nce_and_grad(q.float(), k_pos.float(),
-                                              queue.float(), temperature)
+            grad_q, loss = _info_nce_and_grad(
+                q.to(dtype), k_pos.to(dtype), queue.to(dtype), temperature)
         ctx.save_for_backward(grad_q.to(q.dtype))
         return loss
 
@@ -61,23 +79,6 @@ class _InfoNCEConstKeys(torch.autograd.Function):
     def backward(ctx, grad_out: Tensor):
         grad_q, = ctx.saved_tensors
         return grad_q * grad_out, None, None, None
-
-
-def _info_nce_and_grad(q: Tensor, k_pos: Tensor, queue: Tensor,
-                       temperature: float):
-    inv_t = 1.0 / temperature
-    if True:
-        l_pos = (q * k_pos).sum(dim=1, keepdim=True).mul_(inv_t)  # (M, 1)
-        l_neg = torch.mm(q, queue).mul_(inv_t)  # (M, K)
-        lse = torch.logaddexp(l_pos, torch.logsumexp(l_neg, dim=1,
-                                                     keepdim=True))
-        loss = (lse - l_pos).mean()
-        m = q.size(0)
-        p_neg = l_neg.sub_(lse).exp_()  # in place: softmax of the negatives
-        p_pos = (l_pos - lse).exp_()
-        grad_q = torch.mm(p_neg, queue.t()).add_(k_pos * (p_pos - 1.0))
-        grad_q.mul_(inv_t / m)
-    return grad_q, loss
 
 
 def info_nce(q: Tensor, k_pos: Tensor, queue: Tensor,

@@ -1,0 +1,9 @@
+"""Algorithms (registered in the dense_ssl scope)."""
+from .densecl import DenseCLAlgorithm, DenseCLFeatures
+from .momentum_contrast import MomentumContrastBase, MomentumEncoder
+from .mocov2 import MoCoFeatures, MoCoV2Algorithm
+
+__all__ = [
+    'DenseCLAlgorithm', 'DenseCLFeatures', 'MoCoV2Algorithm', 'MoCoFeatures',
+    'MomentumContrastBase', 'MomentumEncoder'
+]

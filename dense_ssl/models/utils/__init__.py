@@ -1,0 +1,12 @@
+"""Small helpers of the algorithms: matching, queue, shuffle-BN."""
+from .correspondence import (gather_positions, match_max_sim, match_random,
+                             pool_to_grid)
+from .distributed import (batch_shuffle_ddp, batch_unshuffle_ddp,
+                          concat_all_gather)
+from .queue import check_queue_len, enqueue_, new_queue
+
+__all__ = [
+    'match_max_sim', 'match_random', 'gather_positions', 'pool_to_grid',
+    'batch_shuffle_ddp', 'batch_unshuffle_ddp', 'concat_all_gather',
+    'check_queue_len', 'enqueue_', 'new_queue'
+]

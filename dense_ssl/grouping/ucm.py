@@ -1,0 +1,133 @@
+"""OWT-UCM with higra: edge map -> region hierarchy -> at most K leaf regions.
+
+Arbelaez et al. (TPAMI 2011) turn a contour map into a hierarchy of regions: an
+oriented watershed gives superpixels, whose boundaries are then removed from the
+weakest up, the strength of a boundary being its mean edge value (the
+"ultrametric contour map"). :func:`owt_ucm` is that, via
+``higra.mean_pb_hierarchy``; :func:`remove_small_regions` and
+:func:`cut_to_regions` turn it into the paper's finest level of at most 40 regions.
+"""
+from typing import Tuple
+
+import higra as hg
+import numpy as np
+from scipy import ndimage
+
+from .merges import MAX_REGIONS, merges_from_parents
+
+
+def edge_orientation(edges: np.ndarray, radius: int = 4) -> np.ndarray:
+    """Orientation of the contour normal at each pixel, in ``[0, pi)``.
+
+    Dollar's estimate from the second derivatives of the edge map smoothed by a
+    triangle filter, as in ``higra.gradient_orientation``, with two fixes: the
+    triangle kernel is the intended ``[1 .. r+1 .. 1]`` (higra's starts with a
+    stray 0), and where ``d2E/dxdy`` is exactly 0 (a straight horizontal or
+    vertical contour) the sign is taken as +1 instead of 0; otherwise a horizontal
+    contour gets the orientation of a vertical one and OWT scores it near 0.
+    """
+    kernel = np.concatenate([np.arange(1, radius + 2), np.arange(radius, 0, -1)])
+    kernel = (kernel / kernel.sum()).astype(np.float64)
+    smooth = ndimage.convolve1d(np.asarray(edges, np.float64), kernel, axis=0, mode='reflect')
+    smooth = ndimage.convolve1d(smooth, kernel, axis=1, mode='reflect')
+    dy, dx = np.gradient(smooth)
+    _, dxx = np.gradient(dx)
+    dyy, dxy = np.gradient(dy)
+    sign = np.where(dxy > 0, -1.0, 1.0)
+    return np.mod(np.arctan2(dyy * sign, dxx), np.pi)
+
+
+def owt_ucm(edges: np.ndarray) -> Tuple['hg.Tree', np.ndarray]:
+    """Oriented watershed + mean-boundary UCM of an edge map.
+
+    Args:
+        edges: ``float (H, W)`` edge strength in ``[0, 1]``.
+
+    Returns:
+        A higra tree whose leaves are watershed superpixels (linked to their
+        region adjacency graph, so cuts can be labelled per pixel) and its node
+        altitudes (mean boundary strength at which children merge).
+    """
+    edges = np.ascontiguousarray(edges, dtype=np.float32)
+    graph = hg.get_4_adjacency_graph(edges.shape)
+    weights = hg.weight_graph(graph, edges, hg.WeightFunction.mean)
+    # Orientation of the contour at each pixel (Dollar's estimate); OWT rescales
+    # arcs of the watershed by how well they align with it.
+    orientation = edge_orientation(edges).ravel()
+    src, dst = graph.edge_list()
+    edge_orientations = hg.mean_angle_mod_pi(orientation[src], orientation[dst])
+    return hg.mean_pb_hierarchy(graph, weights, shape=edges.shape,
+                                edge_orientations=edge_orientations)
+
+
+def remove_small_regions(tree: 'hg.Tree', altitudes: np.ndarray,
+                         min_area: int) -> Tuple['hg.Tree', np.ndarray]:
+    """Merge every region smaller than ``min_area`` pixels into a neighbour.
+
+    Thick edges leave slivers a few pixels wide between two watershed lines; left
+    alone they make up most of a 40-region cut (median 8 px measured). The result
+    is also a proper (monotone) hierarchy, built from the filtered saliency map,
+    so distances read from it are ultrametric.
+    """
+    return hg.filter_small_nodes_from_tree(tree, altitudes, max(1, int(min_area)))
+
+
+def cut_to_regions(tree: 'hg.Tree', altitudes: np.ndarray,
+                   max_regions: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Finest horizontal cut with at most ``max_regions`` regions, and the tree above it.
+
+    Args:
+        tree: Hierarchy from :func:`remove_small_regions` (linked to pixels).
+        altitudes: Its node altitudes (must increase towards the root).
+        max_regions: ``K``; at most :data:`MAX_REGIONS`.
+
+    Returns:
+        ``labels`` int64 ``(H, W)`` with region ids ``0 .. R-1`` (``R <= K``; ids
+        follow the tree's node order), ``children`` int64 ``(R-1, 2)`` and
+        ``heights`` float64 ``(R-1,)``: the merges of the tree restricted to the
+        cut (see :mod:`dense_ssl.grouping.merges`).
+    """
+    if not 1 <= max_regions <= MAX_REGIONS:
+        raise ValueError(f'max_regions must be in [1, {MAX_REGIONS}], got {max_regions}')
+    cut = hg.HorizontalCutExplorer(tree, altitudes).horizontal_cut_from_num_regions(
+        max_regions, at_least=False)
+    cut_nodes = np.sort(np.asarray(cut.nodes(), np.int64))
+    node_labels = np.asarray(cut.labelisation_leaves(tree), np.int64)
+    labels = np.searchsorted(cut_nodes, node_labels)
+
+    # Nodes strictly above the cut: climb from every cut node to the root.
+    parents = np.asarray(tree.parents(), np.int64)
+    above = np.zeros(len(parents), bool)
+    for n in cut_nodes:
+        p = parents[n]
+        while not above[p]:
+            above[p] = True
+            if parents[p] == p:
+                break
+            p = parents[p]
+    above_nodes = np.flatnonzero(above)
+    # Renumber: cut nodes 0..R-1, then the nodes above in their (topological) order.
+    new_id = np.full(len(parents), -1, np.int64)
+    new_id[cut_nodes] = np.arange(len(cut_nodes))
+    new_id[above_nodes] = len(cut_nodes) + np.arange(len(above_nodes))
+    old = np.concatenate([cut_nodes, above_nodes])
+    sub_parents = new_id[parents[old]]
+    if len(above_nodes) == 0:  # the cut is the root itself
+        sub_parents = np.zeros(1, np.int64)
+    children, heights = merges_from_parents(sub_parents, np.asarray(altitudes)[old],
+                                            len(cut_nodes))
+    return labels, children, heights.astype(np.float64)
+
+
+def regions_from_edges(edges: np.ndarray, max_regions: int,
+                       min_area: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`owt_ucm`, :func:`remove_small_regions` and :func:`cut_to_regions` in a row.
+
+    Returns the outputs of :func:`cut_to_regions`; an edge map with a single
+    watershed basin (e.g. a flat image) gives one region and no merges.
+    """
+    tree, altitudes = owt_ucm(edges)
+    if tree.num_leaves() < 2:  # higra's filter crashes on a one-node tree
+        return np.zeros(edges.shape, np.int64), np.zeros((0, 2), np.int64), np.zeros(0)
+    tree, altitudes = remove_small_regions(tree, altitudes, min_area)
+    return cut_to_regions(tree, altitudes, max_regions)

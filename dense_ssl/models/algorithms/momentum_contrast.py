@@ -11,8 +11,10 @@ import torch
 import torch.nn as nn
 from mmengine.dist import get_world_size
 from mmengine.model import ExponentialMovingAverage
+from mmengine.registry import DefaultScope
 from torch import Tensor
 
+from dense_ssl.registry import SCOPE
 from mmselfsup.models.algorithms.base import BaseModel
 from mmselfsup.structures import SelfSupDataSample
 from ..utils import (batch_shuffle_ddp, batch_unshuffle_ddp, check_queue_len,
@@ -111,13 +113,17 @@ class MomentumContrastBase(BaseModel):
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
-        super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=None,
-            pretrained=pretrained,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+        # mmselfsup's BaseModel builds the parts with mmselfsup's registry,
+        # which sees our modules (DenseProjectionNeck, ...) only under the
+        # dense_ssl scope: set it, also when built outside a Runner.
+        with DefaultScope.overwrite_default_scope(SCOPE):
+            super().__init__(
+                backbone=backbone,
+                neck=neck,
+                head=None,
+                pretrained=pretrained,
+                data_preprocessor=data_preprocessor,
+                init_cfg=init_cfg)
         self.temperature = _temperature_from(head, temperature)
         self.queue_len = queue_len
         self.feat_dim = feat_dim

@@ -1,0 +1,112 @@
+"""DenseCLAlgorithm behaviour beyond parity: grids, matchings, errors."""
+import pytest
+import torch
+
+import dense_ssl  # noqa: F401
+from dense_ssl.models.algorithms import DenseCLAlgorithm, MoCoV2Algorithm
+from dense_ssl.registry import MODELS
+from mmselfsup.registry import MODELS as MMSELFSUP_MODELS
+from densecl_helpers import densecl_neck_cfg, resnet18_cfg
+
+
+def build(num_grid=None, **kwargs):
+    cfg = dict(type='DenseCLAlgorithm', backbone=resnet18_cfg(),
+               neck=densecl_neck_cfg('DenseProjectionNeck', num_grid),
+               queue_len=8, feat_dim=8)
+    cfg.update(kwargs)
+    return MODELS.build(cfg).train()
+
+
+@pytest.mark.parametrize('match', ['max_sim_backbone', 'max_sim_projection',
+                                   'random'])
+def test_grid_other_than_backbone_grid_with_every_matching(views96, match):
+    # 96 px -> 3 x 3 C5 map on ResNet-18; the dense output is pooled to 2 x 2
+    # (the configuration that crashes in MMSelfSup's DenseCL).
+    model = build(num_grid=2, match=match)
+    feats = model.compute_features(views96)
+    assert feats.q_map.shape == (2, 512, 3, 3)
+    assert feats.q_grid.shape == feats.k_grid.shape == (2, 8, 4)
+    assert feats.k_pooled.shape == feats.k.shape == (2, 8)
+    assert (feats.k_map is None) == (match != 'max_sim_backbone')
+    idx = model.match_positions(feats)
+    assert idx.shape == (2, 4)
+    assert int(idx.min()) >= 0 and int(idx.max()) < 4
+    losses = model.compute_losses(feats, idx)
+    assert set(losses) == {'loss_single', 'loss_dense'}
+    assert all(torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
+    # every trainable parameter receives a gradient (no unused parameters)
+    assert all(p.grad is not None for p in model.parameters()
+               if p.requires_grad)
+
+
+def test_max_sim_backbone_matching_on_identical_views(views96):
+    # The key encoder is a copy of the query encoder at step 0, so with the
+    # same image in both views every cell matches itself.
+    model = build()
+    feats = model.compute_features([views96[0], views96[0].clone()])
+    idx = model.match_positions(feats)
+    assert idx.tolist() == [list(range(9))] * 2
+
+
+def test_loss_lambda_zero_keeps_dense_gradients_flowing(views96):
+    model = build(loss_lambda=0.0)
+    losses = model.loss(views96, None)
+    assert losses['loss_dense'].item() == 0.0
+    sum(losses.values()).backward()
+    assert model.neck.mlp2[0].weight.grad is not None
+
+
+def test_queues_receive_normalised_pooled_keys(views96):
+    model = build()
+    feats = model.compute_features(views96)
+    model.update_queues(feats)
+    torch.testing.assert_close(model.queue[:, :2], feats.k.t())
+    torch.testing.assert_close(model.queue2[:, :2], feats.k_pooled.t())
+    # the dense key map is pooled before normalisation, normalised after
+    # (the authors' order), not the mean of the normalised cells
+    with torch.no_grad():
+        dense = model.encoder_k.module[1]([feats.k_map])[1]
+    torch.testing.assert_close(
+        feats.k_pooled, torch.nn.functional.normalize(dense.mean(2), dim=1))
+    assert int(model.queue_ptr) == int(model.queue2_ptr) == 2
+
+
+def test_queue_length_checked_at_build_and_first_step(views96):
+    with pytest.raises(ValueError, match='queue_len=30.*batch size 4'):
+        build(queue_len=30, batch_size=4)
+    model = build(queue_len=5)  # batch unknown at build time
+    with pytest.raises(ValueError, match='queue_len=5.*batch size 2'):
+        model.loss(views96, None)
+
+
+def test_config_errors_are_explicit():
+    with pytest.raises(ValueError, match="match='nearest'"):
+        build(match='nearest')
+    with pytest.raises(ValueError, match='contradicts head temperature'):
+        build(temperature=0.5, head=dict(
+            type='ContrastiveHead', loss=dict(type='mmcls.CrossEntropyLoss'),
+            temperature=0.2))
+    with pytest.raises(ValueError, match='not supported'):
+        build(head=dict(type='LatentPredictHead',
+                        loss=dict(type='CosineSimilarityLoss')))
+    with pytest.raises(ValueError, match='two views'):
+        build().loss(torch.zeros(2, 3, 32, 32), None)
+
+
+def test_registry_builds_ours_and_mmselfsup_side_by_side():
+    ours = build()
+    theirs = MMSELFSUP_MODELS.build(dict(
+        type='DenseCL', backbone=resnet18_cfg(),
+        neck=densecl_neck_cfg('DenseCLNeck'), queue_len=8, feat_dim=8,
+        head=dict(type='ContrastiveHead',
+                  loss=dict(type='mmcls.CrossEntropyLoss'))))
+    assert isinstance(ours, DenseCLAlgorithm)
+    assert type(theirs).__name__ == 'DenseCL'
+    assert MODELS.get('MoCoV2Algorithm') is MoCoV2Algorithm
+    import mmcls.registry
+    import mmselfsup.registry
+    ours_names = {'DenseCLAlgorithm', 'MoCoV2Algorithm', 'DenseProjectionNeck'}
+    for reg in (mmselfsup.registry.MODELS, mmcls.registry.MODELS):
+        assert not ours_names & set(reg.module_dict)
+    assert 'DenseLossWarmupHook' not in mmselfsup.registry.HOOKS.module_dict

@@ -36,7 +36,7 @@ def test_dense_ssl_scope_falls_back_to_mmselfsup_modules():
 
 def _pickled_history_buffer():
     buf = io.BytesIO()
-    torch.save({'message_hub': HistoryBuffer([1.0])}, buf)
+    torch.save({'message_hub': HistoryBuffer([1.0], [1])}, buf)
     return buf.getvalue()
 
 

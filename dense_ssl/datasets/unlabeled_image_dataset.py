@@ -18,12 +18,12 @@ def list_images(folder: str,
     if not osp.isdir(folder):
         raise FileNotFoundError(f'image folder not found: {folder}')
     found = []
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        dirs.sort()
-        for name in sorted(files):
-            if name.lower().endswith(tuple(extensions)):
-                found.append(osp.relpath(osp.join(root, name), folder))
-    return found
+    for root, _, files in os.walk(folder, followlinks=True):
+        found += [
+            osp.relpath(osp.join(root, name), folder) for name in files
+            if name.lower().endswith(tuple(extensions))
+        ]
+    return sorted(found)
 
 
 def read_image_list(ann_file: str) -> List[str]:

@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 import pytest
 from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
 
 import dense_ssl  # noqa: F401  (registers the dense_ssl scope)
 from dense_ssl.datasets import LoadImageOrSkip, UnlabeledImageDataset
@@ -66,10 +67,11 @@ def test_corrupt_image_is_recorded_and_skipped(tree):
     (tree / 'broken.jpg').write_bytes(b'\xff\xd8\xff\xe0 not really a jpeg')
     errors = tree / 'errors.tsv'
     MMLogger.get_instance('dense_ssl_test')
-    ds = UnlabeledImageDataset(
-        data_root=str(tree),
-        pipeline=[dict(type='LoadImageOrSkip', error_file=str(errors))],
-        serialize_data=False)
+    with DefaultScope.overwrite_default_scope('dense_ssl'):
+        ds = UnlabeledImageDataset(
+            data_root=str(tree),
+            pipeline=[dict(type='LoadImageOrSkip', error_file=str(errors))],
+            serialize_data=False)
     broken = [i for i, d in enumerate(ds.data_list)
               if d['img_path'].endswith('broken.jpg')]
     assert len(broken) == 1

@@ -1,3 +1,7 @@
+from .hg_formatting import HGMultiView, PackHGInputs
+from .hg_geometry import HGRandomResizedCropFlip
+from .hg_loading import HGLoadHierarchy, HierarchyMismatchError
 from .loading import LoadImageOrSkip
 
-__all__ = ['LoadImageOrSkip']
+__all__ = ['LoadImageOrSkip', 'HGLoadHierarchy', 'HierarchyMismatchError',
+           'HGRandomResizedCropFlip', 'HGMultiView', 'PackHGInputs']

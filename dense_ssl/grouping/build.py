@@ -1,0 +1,267 @@
+"""Build a :class:`~dense_ssl.grouping.store.HierarchyStore` from many images.
+
+Images are numbered in a fixed order and grouped into chunks of ``chunk_size``;
+chunk ``c`` belongs to shard ``c % n`` (``--shard i/n`` on n machines). Workers
+compute region trees image by image (``imap``, in order) and the main process
+writes each chunk as soon as its last image is back, so:
+
+* a killed run loses only the chunks in flight; re-running skips every chunk
+  whose index file exists (resumable);
+* the output does not depend on the number of workers or on interruptions
+  (records are written in image order, files carry no timestamps);
+* an image that cannot be read or processed is recorded in its chunk's index and
+  in ``errors.txt`` (``path<TAB>reason``) and skipped.
+
+Testing hook: the environment variable ``DENSE_SSL_BUILD_KILL_AFTER_CHUNKS=N``
+makes the process kill itself (SIGKILL) right after writing its N-th chunk.
+"""
+import hashlib
+import json
+import os
+import os.path as osp
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .hierarchy import HierarchyBuilder
+from .store import FORMAT_VERSION, completed_chunks, encode_region_tree, write_chunk
+
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.ppm', '.pgm', '.tif', '.tiff', '.webp')
+
+
+@dataclass(frozen=True)
+class ImageItem:
+    """An image to process: its store id and where to read it."""
+    image_id: str
+    path: str
+
+
+def list_folder_images(root: str, extensions: Sequence[str] = IMG_EXTENSIONS) -> List[ImageItem]:
+    """Every image below ``root`` (recursive, sorted); ids are posix paths relative to it."""
+    if not osp.isdir(root):
+        raise FileNotFoundError(f'image folder not found: {root}')
+    items = []
+    for cur, dirs, files in os.walk(root, followlinks=True):
+        dirs.sort()
+        for name in sorted(files):
+            if name.lower().endswith(tuple(extensions)):
+                rel = osp.relpath(osp.join(cur, name), root).replace(os.sep, '/')
+                items.append(ImageItem(rel, osp.join(cur, name)))
+    return items
+
+
+def list_coco_images(json_path: str, img_root: str) -> List[ImageItem]:
+    """The ``images`` of a COCO json, in file order; ids are their ``file_name``."""
+    if not osp.isfile(json_path):
+        raise FileNotFoundError(f'COCO json not found: {json_path}')
+    with open(json_path) as f:
+        doc = json.load(f)
+    if 'images' not in doc:
+        raise ValueError(f'{json_path} has no "images" list: is it a COCO-format json?')
+    return [ImageItem(im['file_name'], osp.join(img_root, im['file_name'])) for im in doc['images']]
+
+
+def list_voc_images(list_path: str, img_root: str, ext: str = '.jpg') -> List[ImageItem]:
+    """A VOC image-set list (one id per line, e.g. ``2007_000032``); ids get ``ext``
+    appended (``2007_000032.jpg``), like ``UnlabeledImageDataset`` names them."""
+    if not osp.isfile(list_path):
+        raise FileNotFoundError(f'image-set list not found: {list_path}')
+    items = []
+    with open(list_path) as f:
+        for line in f:
+            parts = line.split()
+            if parts:
+                name = parts[0] if osp.splitext(parts[0])[1] else parts[0] + ext
+                items.append(ImageItem(name, osp.join(img_root, name)))
+    return items
+
+
+def read_image(path: str) -> np.ndarray:
+    """RGB uint8 image as stored on disk, EXIF orientation applied (the same H, W as
+    OpenCV's / mmcv's default colour loading). Raises on truncated or corrupt files."""
+    from PIL import Image, ImageOps
+    with Image.open(path) as im:
+        im.load()  # decode now: a truncated file raises here, not later
+        im = ImageOps.exif_transpose(im)
+        return np.asarray(im.convert('RGB'))
+
+
+def items_digest(items: Sequence[ImageItem]) -> str:
+    """Fingerprint of the image id list (paths may differ between machines)."""
+    h = hashlib.sha256()
+    for it in items:
+        h.update(it.image_id.encode() + b'\0')
+    return h.hexdigest()
+
+
+def shard_chunks(num_items: int, chunk_size: int, shard: Tuple[int, int]) -> List[int]:
+    """Chunk numbers that shard ``(i, n)`` processes: ``c % n == i``."""
+    i, n = shard
+    if not 0 <= i < n:
+        raise ValueError(f'shard must be i/n with 0 <= i < n, got {i}/{n}')
+    num_chunks = (num_items + chunk_size - 1) // chunk_size
+    return [c for c in range(num_chunks) if c % n == i]
+
+
+# ---- worker side -------------------------------------------------------------------
+_BUILDER: Optional[HierarchyBuilder] = None
+
+
+def _init_worker(threads: Optional[int]) -> None:
+    if threads and 'torch' in sys.modules:
+        sys.modules['torch'].set_num_threads(threads)
+
+
+def _process(item: ImageItem) -> Tuple[str, str, Optional[bytes], str]:
+    try:
+        image = read_image(item.path)
+    except Exception as e:  # missing file, decoder error, truncated JPEG, ...
+        return item.image_id, item.path, None, f'unreadable: {type(e).__name__}: {e}'
+    try:
+        return item.image_id, item.path, encode_region_tree(_BUILDER(image)), ''
+    except Exception as e:  # never let one image stop a 100k-image job
+        return item.image_id, item.path, None, f'grouping failed: {type(e).__name__}: {e}'
+
+
+# ---- main side ---------------------------------------------------------------------
+class _Progress:
+    """tqdm when available, else a line with rate and ETA every 10 s."""
+
+    def __init__(self, total: int, desc: str, enabled: bool) -> None:
+        self.total, self.desc, self.enabled, self.n = total, desc, enabled, 0
+        self.t0 = self.last = time.time()
+        self.bar = None
+        if enabled:
+            try:
+                from tqdm import tqdm
+                self.bar = tqdm(total=total, desc=desc, unit='img', dynamic_ncols=True)
+            except ImportError:
+                pass
+
+    def update(self) -> None:
+        self.n += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        elif self.enabled and (time.time() - self.last > 10 or self.n == self.total):
+            self.last = time.time()
+            rate = self.n / max(self.last - self.t0, 1e-9)
+            eta = (self.total - self.n) / max(rate, 1e-9)
+            print(f'{self.desc}: {self.n}/{self.total} images, {rate:.2f} img/s, '
+                  f'ETA {eta / 60:.1f} min', file=sys.stderr, flush=True)
+
+    def write(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.write(message, file=sys.stderr)
+        else:
+            print(message, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _check_meta(out_dir: str, meta: Dict) -> None:
+    path = osp.join(out_dir, 'meta.json')
+    if osp.isfile(path):
+        with open(path) as f:
+            old = json.load(f)
+        if old != meta:
+            diff = sorted(k for k in set(old) | set(meta) if old.get(k) != meta.get(k))
+            raise ValueError(
+                f'{out_dir} holds a store built with other settings or images (differs in: '
+                f'{", ".join(diff)}); use another --out or delete it')
+        return
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'w') as f:
+        json.dump(meta, f, sort_keys=True, indent=1)
+    os.replace(tmp, path)
+
+
+def write_errors_file(out_dir: str) -> int:
+    """(Re)write ``errors.txt`` from the chunk indexes present; returns the count."""
+    lines = []
+    for c in completed_chunks(out_dir):
+        with open(osp.join(out_dir, f'chunk-{c:06d}.json')) as f:
+            lines += [f'{path}\t{reason}\n' for _, path, reason in json.load(f)['errors']]
+    tmp = osp.join(out_dir, f'errors.txt.tmp{os.getpid()}')
+    with open(tmp, 'w') as f:
+        f.writelines(lines)
+    os.replace(tmp, osp.join(out_dir, 'errors.txt'))
+    return len(lines)
+
+
+def build_store(items: Sequence[ImageItem], out_dir: str, builder: HierarchyBuilder,
+                workers: int = 1, chunk_size: int = 500, shard: Tuple[int, int] = (0, 1),
+                threads_per_worker: Optional[int] = 1, progress: bool = True) -> Dict:
+    """Compute and store the region trees of ``items`` (this shard's chunks only).
+
+    Args:
+        items: Images in their fixed order (see the ``list_*_images`` helpers).
+        out_dir: Store directory (created; reused to resume).
+        builder: Computes one image's :class:`RegionTree`.
+        workers: Processes; 1 computes in this process.
+        chunk_size: Images per chunk file (part of the store's identity).
+        shard: ``(i, n)``: process chunks ``c`` with ``c % n == i``.
+        threads_per_worker: Torch threads per worker (HED); ``None`` leaves the default.
+        progress: Show a progress bar with rate and ETA.
+
+    Returns:
+        Counts: ``done`` (images written now), ``skipped`` (unreadable now),
+        ``chunks_written``, ``chunks_existing``, ``chunks_missing`` (all shards).
+    """
+    global _BUILDER
+    if len({it.image_id for it in items}) != len(items):
+        raise ValueError('image ids are not unique')
+    os.makedirs(out_dir, exist_ok=True)
+    _check_meta(out_dir, dict(format=FORMAT_VERSION, config=builder.config(),
+                              chunk_size=int(chunk_size), num_images=len(items),
+                              ids_sha256=items_digest(items)))
+    mine = shard_chunks(len(items), chunk_size, shard)
+    existing = set(completed_chunks(out_dir))
+    todo = [c for c in mine if c not in existing]
+    tasks = [it for c in todo for it in items[c * chunk_size:(c + 1) * chunk_size]]
+    kill_after = int(os.environ.get('DENSE_SSL_BUILD_KILL_AFTER_CHUNKS', '0') or 0)
+
+    _BUILDER = builder
+    bar = _Progress(len(tasks), f'shard {shard[0]}/{shard[1]}', progress)
+    done = skipped = written = 0
+    pool = None
+    if workers > 1 and tasks:
+        import multiprocessing as mp
+        # fork: workers inherit the builder (HED weights loaded once).
+        pool = mp.get_context('fork').Pool(workers, _init_worker, (threads_per_worker,))
+        results: Iterable = pool.imap(_process, tasks, chunksize=2)
+    else:
+        _init_worker(threads_per_worker)
+        results = map(_process, tasks)
+    try:
+        it = iter(results)
+        for c in todo:
+            n = len(items[c * chunk_size:(c + 1) * chunk_size])
+            records, errors = [], []
+            for _ in range(n):
+                image_id, path, rec, reason = next(it)
+                if rec is None:
+                    errors.append((image_id, path, reason))
+                    bar.write(f'skipped {path}: {reason}')
+                else:
+                    records.append((image_id, rec))
+                bar.update()
+            write_chunk(out_dir, c, records, errors)
+            done, skipped, written = done + len(records), skipped + len(errors), written + 1
+            if kill_after and written >= kill_after:
+                os.kill(os.getpid(), signal.SIGKILL)
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    write_errors_file(out_dir)
+    all_chunks = set(range((len(items) + chunk_size - 1) // chunk_size))
+    return dict(done=done, skipped=skipped, chunks_written=written,
+                chunks_existing=len(set(mine) & existing),
+                chunks_missing=len(all_chunks - set(completed_chunks(out_dir))))

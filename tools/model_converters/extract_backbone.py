@@ -51,8 +51,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         '(default: openmmlab)')
     parser.add_argument('--prefix', default='backbone.',
                         help='key prefix of the backbone in the checkpoint '
-                        '(default: backbone.; e.g. momentum_encoder.module.0. '
-                        'for MMSelfSup\'s key encoder)')
+                        '(default: backbone.; the key encoder is '
+                        'encoder_k.module.0. in dense_ssl checkpoints, '
+                        'momentum_encoder.module.0. in MMSelfSup ones)')
     parser.add_argument('--num-classes', type=int, default=1000,
                         help='rows of the zero fc layer of the torchvision '
                         'format (default: 1000)')

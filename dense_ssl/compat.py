@@ -68,6 +68,43 @@ def _trust_runner_checkpoints() -> None:
     Runner.load_or_resume = load_or_resume
 
 
+def _allow_cpu_distributed() -> None:
+    # mmengine 0.10.7 assumes CUDA under the pytorch launcher (torchrun):
+    # `_init_dist_pytorch` always calls `torch.cuda.set_device` ("Found no
+    # NVIDIA driver") and `Runner.wrap_model` passes `device_ids=[LOCAL_RANK]`
+    # to DDP, which DDP rejects for a CPU module. Without CUDA we initialise
+    # gloo (nccl cannot run on CPUs) and let DDP run on the CPU.
+    import torch
+    import torch.distributed as torch_dist
+    from mmengine.dist import utils as dist_utils
+    from mmengine.model import MMDistributedDataParallel
+    if getattr(dist_utils._init_dist_pytorch, '_dense_ssl_cpu', False):
+        return
+    init_gpu = dist_utils._init_dist_pytorch
+
+    def _init_dist_pytorch(backend, *args, **kwargs):
+        if torch.cuda.is_available():
+            return init_gpu(backend, *args, **kwargs)
+        kwargs.pop('init_backend', None)
+        torch_dist.init_process_group(backend='gloo', **kwargs)
+
+    _init_dist_pytorch._dense_ssl_cpu = True
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+
+    ddp_init = MMDistributedDataParallel.__init__
+
+    @functools.wraps(ddp_init)
+    def __init__(self, module, *args, **kwargs):
+        on_cpu = all(p.device.type == 'cpu' for p in module.parameters())
+        if on_cpu and not torch.cuda.is_available():
+            kwargs.pop('device_ids', None)
+            kwargs.pop('output_device', None)
+        ddp_init(self, module, *args, **kwargs)
+
+    MMDistributedDataParallel.__init__ = __init__
+
+
 def apply_all() -> None:
     _add_missing_mmselfsup_runner_module()
     _trust_runner_checkpoints()
+    _allow_cpu_distributed()

@@ -13,7 +13,7 @@ import shutil
 import cv2
 import numpy as np
 
-SKIMAGE_PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'motorcycle_left')
+SKIMAGE_PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'camera')
 
 
 def package_dir(name: str) -> str:

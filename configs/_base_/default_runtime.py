@@ -15,8 +15,7 @@ default_hooks = dict(
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # nccl on GPUs; CPU-only multi-process runs need
-    # `--cfg-options env_cfg.dist_cfg.backend=gloo`
+    # nccl on GPUs; without CUDA dense_ssl.compat switches to gloo
     dist_cfg=dict(backend='nccl'),
 )
 

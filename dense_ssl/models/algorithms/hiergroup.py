@@ -72,7 +72,8 @@ class HierGroup(BaseModel):
     Pos+ = Pos u Pos_aug and Neg+ = Neg u Neg_aug u Neg_cns.
 
     Args:
-        backbone: backbone config; for ResNet set ``out_indices=(2, 3)``.
+        backbone: backbone config; for MMSelfSup's ResNet set
+            ``out_indices=(3, 4)`` (layer3, layer4).
         neck: ``HypercolumnNeck`` config (its in_channels must match).
         head: ``HierarchyLossHead`` config (temperature, objective).
         sampler: keyword arguments of

@@ -22,8 +22,9 @@ class HypercolumnNeck(BaseModule):
     residual stages counted from 1, i.e. ``layer3`` (conv4_x, stride 16,
     1024 ch) and ``layer4`` (conv5_x, stride 32, 2048 ch): with Detectron's
     res2..res5 naming ``layer4`` would get no gradient at all, yet the
-    paper evaluates the whole pre-trained ResNet-50. Set the backbone's
-    ``out_indices=(2, 3)``.
+    paper evaluates the whole pre-trained ResNet-50. With MMSelfSup's
+    ``ResNet`` (index 0 = stem) set ``out_indices=(3, 4)``; with mmcls's
+    ``ResNet`` it is ``(2, 3)``.
 
     Args:
         in_channels: channels of the backbone outputs, in order
@@ -73,8 +74,8 @@ class HypercolumnNeck(BaseModule):
             raise ValueError(
                 f'HypercolumnNeck expects {len(self.in_channels)} backbone '
                 f'outputs with channels {self.in_channels}, got {len(inputs)}'
-                ': set the backbone out_indices accordingly (ResNet: '
-                'out_indices=(2, 3))')
+                ': set the backbone out_indices accordingly (MMSelfSup '
+                'ResNet: out_indices=(3, 4))')
         size = self._out_size(inputs[0], self.in_strides[0])
         maps = [
             F.interpolate(lat(x), size=size, mode='bilinear',

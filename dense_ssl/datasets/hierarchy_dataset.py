@@ -18,14 +18,15 @@ class HierarchyDataset(UnlabeledImageDataset):
     ``tools/build_hierarchy.py`` gives it: its path relative to the image
     folder (``data_prefix['img_path']``), i.e. the COCO ``file_name`` or the
     VOC list entry with ``.jpg`` appended. Build the store from the same image
-    list, e.g. ``tools/build_hierarchy.py --coco ANN.json --img-dir DIR``.
+    list, e.g. ``tools/build_hierarchy.py --coco-json ANN.json --img-root DIR``.
 
     Each data info carries ``img_path``, ``hg_id`` and ``hg_store``, which
     :class:`~dense_ssl.datasets.transforms.HGLoadHierarchy` reads.
 
     Args:
-        store: Store directory; a relative path is taken under ``data_root``
-            (like ``ann_file``).
+        store: Store directory (a relative path is relative to the working
+            directory, as on the builder's command line, not to
+            ``data_root``).
         check_store: Check at start-up that every image has a hierarchy, so a
             wrong store stops the job before training, naming the images.
         data_root, ann_file, data_prefix, extensions, **kwargs: As
@@ -43,8 +44,6 @@ class HierarchyDataset(UnlabeledImageDataset):
         if not store:
             raise ValueError('HierarchyDataset needs store=<directory written '
                              'by tools/build_hierarchy.py>')
-        if data_root and not osp.isabs(store):
-            store = osp.join(data_root, store)
         self.store = store
         self.check_store = check_store
         super().__init__(

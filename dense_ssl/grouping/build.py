@@ -170,10 +170,14 @@ def _check_meta(out_dir: str, meta: Dict) -> None:
         with open(path) as f:
             old = json.load(f)
         if old != meta:
-            diff = sorted(k for k in set(old) | set(meta) if old.get(k) != meta.get(k))
+            flat_old = dict(old, **old.get('config', {}))
+            flat_new = dict(meta, **meta.get('config', {}))
+            diff = [f'{k}: {flat_old.get(k)} -> {flat_new.get(k)}'
+                    for k in sorted(set(flat_old) | set(flat_new))
+                    if k != 'config' and flat_old.get(k) != flat_new.get(k)]
             raise ValueError(
-                f'{out_dir} holds a store built with other settings or images (differs in: '
-                f'{", ".join(diff)}); use another --out or delete it')
+                f'{out_dir} holds a store built with other settings or images ('
+                f'{"; ".join(diff)}); use another --out or delete it')
         return
     tmp = f'{path}.tmp{os.getpid()}'
     with open(tmp, 'w') as f:

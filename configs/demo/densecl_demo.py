@@ -11,6 +11,7 @@ train_dataloader = dict(
     batch_size=4,
     num_workers=2,
     persistent_workers=False,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         data_root='data/demo_photos/', ann_file='',
         data_prefix=dict(img_path='')))
@@ -23,4 +24,5 @@ default_hooks = dict(
     logger=dict(interval=1),
     checkpoint=dict(interval=10, by_epoch=False, max_keep_ckpts=2))
 auto_scale_lr = None
+log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)

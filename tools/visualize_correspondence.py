@@ -37,7 +37,7 @@ DEFAULT_BACKBONE = dict(type='ResNet', depth=50, in_channels=3,
 
 @dataclass
 class Crop:
-    """A view: box (top, left, height, width) of the photo, resized, flipped."""
+    """A view: box (top, left, height, width) of the photo, resized, flip."""
     top: float
     left: float
     height: float
@@ -103,7 +103,7 @@ def load_photo(path: Optional[str]) -> np.ndarray:
 
 def sample_crops(h: int, w: int, scale: Tuple[float, float],
                  rng: np.random.Generator) -> Tuple[Crop, Crop]:
-    """Two random resized crops (ratio 3/4-4/3) that share part of the photo."""
+    """Two random resized crops (ratio 3/4-4/3) sharing part of the photo."""
 
     def one() -> Crop:
         for _ in range(100):
@@ -191,7 +191,8 @@ def load_backbone_weights(backbone: torch.nn.Module, path: str) -> None:
 
 
 @torch.no_grad()
-def c5_features(backbone: torch.nn.Module, views: torch.Tensor) -> torch.Tensor:
+def c5_features(backbone: torch.nn.Module,
+                views: torch.Tensor) -> torch.Tensor:
     """(2, C, G, G) L2-normalised last backbone maps of the two views."""
     mean = torch.tensor(MEAN).view(1, 3, 1, 1)
     std = torch.tensor(STD).view(1, 3, 1, 1)

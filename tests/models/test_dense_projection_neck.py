@@ -42,6 +42,3 @@ def test_channels_last_input_and_errors():
         torch.testing.assert_close(a, b)
     with pytest.raises(ValueError, match='one backbone map'):
         ours([x, x])
-    assert ours.grid_size(torch.Size([4, 4])) == 4
-    with pytest.raises(ValueError, match='non-square'):
-        ours.grid_size(torch.Size([4, 5]))

@@ -110,3 +110,13 @@ def test_registry_builds_ours_and_mmselfsup_side_by_side():
     for reg in (mmselfsup.registry.MODELS, mmcls.registry.MODELS):
         assert not ours_names & set(reg.module_dict)
     assert 'DenseLossWarmupHook' not in mmselfsup.registry.HOOKS.module_dict
+
+
+def test_non_square_images_without_num_grid():
+    # 96 x 128 px -> a 3 x 4 C5 map: 12 dense cells, matched on that grid.
+    model = build()
+    views = [torch.randn(2, 3, 96, 128) for _ in range(2)]
+    feats = model.compute_features(views)
+    assert feats.q_grid.shape == (2, 8, 12)
+    idx = model.match_positions(feats)
+    assert idx.shape == (2, 12) and int(idx.max()) < 12

@@ -44,7 +44,8 @@ def test_end_to_end_png_and_safe_checkpoint(tmp_path, capsys):
     from mmengine.config import Config  # noqa: F401
     cfg = tmp_path / 'r18.py'
     cfg.write_text("model = dict(backbone=dict(type='ResNet', depth=18, "
-                   "in_channels=3, out_indices=[4], norm_cfg=dict(type='BN')))")
+                   "in_channels=3, out_indices=[4], "
+                   "norm_cfg=dict(type='BN')))")
     backbone = vc.build_backbone(str(cfg))
     ckpt = tmp_path / 'pretrain.pth'
     torch.save({'state_dict': {f'backbone.{k}': v

@@ -1,6 +1,7 @@
 """DenseCL (Wang et al., CVPR 2021) on the MoCo-v2 skeleton."""
+import math
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -142,13 +143,28 @@ class DenseCLAlgorithm(MomentumContrastBase):
                                 device=feats.q_grid.device)
         if self.match == 'max_sim_projection':
             return match_max_sim(feats.q_grid, feats.k_grid, normalize=False)
-        side = int(round(s**0.5))
-        if side * side != s:
-            raise ValueError(f'dense output of {s} cells is not a square grid')
+        grid = self._dense_grid(feats.q_map.shape[-2:], s)
         # Indices must live on the dense output's grid (see pool_to_grid).
         return match_max_sim(
-            pool_to_grid(feats.q_map.detach(), side),
-            pool_to_grid(feats.k_map, side))
+            pool_to_grid(feats.q_map.detach(), grid),
+            pool_to_grid(feats.k_map, grid))
+
+    def _dense_grid(self, map_hw: Tuple[int, int],
+                    cells: int) -> Tuple[int, int]:
+        """(rows, cols) of the dense output, which has ``cells`` cells."""
+        num_grid = getattr(self.neck, 'num_grid', None)
+        if num_grid is not None:
+            grid = (num_grid, num_grid)
+        elif map_hw[0] * map_hw[1] == cells:  # the backbone's own grid
+            grid = tuple(map_hw)
+        else:
+            side = math.isqrt(cells)
+            grid = (side, side)
+        if grid[0] * grid[1] != cells:
+            raise ValueError(
+                f'cannot place the {cells} dense cells of the neck on a grid '
+                f'(backbone map {tuple(map_hw)}, neck num_grid={num_grid})')
+        return grid
 
     def compute_losses(self, feats: DenseCLFeatures,
                        indices: Tensor) -> Dict[str, Tensor]:

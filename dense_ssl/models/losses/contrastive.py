@@ -156,7 +156,7 @@ def dense_info_nce(q_grid: Tensor, k_matched: Tensor, queue: Tensor,
 
 def combine_global_dense(loss_global: Tensor, loss_dense: Tensor,
                          loss_lambda: float) -> Dict[str, Tensor]:
-    """DenseCL's ``(1 - lambda) * L_global + lambda * L_dense``, as named terms.
+    """DenseCL's ``(1 - lambda) * L_global + lambda * L_dense`` as named terms.
 
     The terms are kept apart (MMSelfSup's names) so the logger shows both;
     mmengine sums every key starting with ``loss``. A zero weight still

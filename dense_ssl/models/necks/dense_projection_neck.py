@@ -1,7 +1,6 @@
 """DenseCL's projection neck: a global MLP and a dense 1x1-conv MLP."""
 from typing import List, Optional, Union
 
-import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from torch import Tensor
@@ -45,16 +44,6 @@ class DenseProjectionNeck(BaseModule):
         self.mlp2 = nn.Sequential(
             nn.Conv2d(in_channels, hid_channels, 1), nn.ReLU(inplace=True),
             nn.Conv2d(hid_channels, out_channels, 1))
-
-    def grid_size(self, feat_hw: torch.Size) -> int:
-        """Side of the dense output grid for a backbone map of size ``hw``."""
-        if self.with_pool:
-            return self.num_grid
-        if feat_hw[0] != feat_hw[1]:
-            raise ValueError(
-                f'DenseProjectionNeck: non-square backbone map {tuple(feat_hw)}'
-                '; set num_grid to pool it to a square grid')
-        return int(feat_hw[0])
 
     def forward(self, x: List[Tensor]) -> List[Tensor]:
         """Project the last backbone map.

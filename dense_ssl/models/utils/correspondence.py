@@ -5,7 +5,7 @@ Strategies of the DenseCL ablation (Table 5 of the paper):
 ``max_sim`` on backbone maps (max-sim F, the default), ``max_sim`` on the
 dense projections (max-sim Theta) and ``random`` matching.
 """
-from typing import Optional
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -66,8 +66,8 @@ def gather_positions(k_feat: Tensor, indices: Tensor) -> Tensor:
     return torch.gather(k_feat, 2, index)
 
 
-def pool_to_grid(feat: Tensor, grid: int) -> Tensor:
-    """Average-pool an (N, C, H, W) map to (N, C, grid * grid), flattened.
+def pool_to_grid(feat: Tensor, grid: Union[int, Tuple[int, int]]) -> Tensor:
+    """Average-pool an (N, C, H, W) map to a grid, flattened: (N, C, cells).
 
     Matching indices must live on the dense output's grid. The authors'
     code and MMSelfSup match on the raw C5 map, so ``num_grid`` other than
@@ -75,6 +75,7 @@ def pool_to_grid(feat: Tensor, grid: int) -> Tensor:
     same grid first is what the paper describes ("downsampled to match the
     resolution of the dense feature vectors"). No-op when sizes agree.
     """
-    if feat.shape[-2:] != (grid, grid):
-        feat = F.adaptive_avg_pool2d(feat, (grid, grid))
+    grid = (grid, grid) if isinstance(grid, int) else tuple(grid)
+    if tuple(feat.shape[-2:]) != grid:
+        feat = F.adaptive_avg_pool2d(feat, grid)
     return feat.flatten(2)

@@ -47,7 +47,7 @@ def batch_shuffle_ddp(x: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
 
 @torch.no_grad()
 def batch_unshuffle_ddp(x: Tensor, idx_unshuffle: Optional[Tensor]) -> Tensor:
-    """Undo :func:`batch_shuffle_ddp` (identity when it took the plain path)."""
+    """Undo :func:`batch_shuffle_ddp` (identity after its plain path)."""
     if idx_unshuffle is None:
         return x
     x_all = concat_all_gather(x)

@@ -28,6 +28,7 @@ train_dataloader = dict(
     batch_size=4,
     num_workers=2,
     persistent_workers=False,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         data_root='',
         ann_file='',

@@ -48,16 +48,19 @@ def _info_nce_and_grad(q: Tensor, k_pos: Tensor, queue: Tensor,
     d loss / d q_i = ((p_i0 - 1) k_i + sum_j p_ij queue_j) / (T M).
     """
     inv_t = 1.0 / temperature
-    l_pos = (q * k_pos).sum(dim=1, keepdim=True).mul_(inv_t)  # (M, 1)
-    l_neg = torch.mm(q, queue).mul_(inv_t)  # (M, K)
-    lse = torch.logaddexp(l_pos, torch.logsumexp(l_neg, dim=1,
-                                                 keepdim=True))
-    loss = (lse - l_pos).mean()
     m = q.size(0)
-    p_neg = l_neg.sub_(lse).exp_()  # in place: softmax of the negatives
-    p_pos = (l_pos - lse).exp_()
-    grad_q = torch.mm(p_neg, queue.t()).add_(k_pos * (p_pos - 1.0))
-    grad_q.mul_(inv_t / m)
+    q = q * inv_t  # (M, C): cheaper than scaling the (M, K) logits
+    l_pos = (q * k_pos).sum(dim=1, keepdim=True)  # (M, 1)
+    e_neg = torch.mm(q, queue)  # (M, K) logits, exponentiated in place
+    shift = torch.maximum(e_neg.amax(dim=1, keepdim=True), l_pos)
+    e_neg.sub_(shift).exp_()
+    e_pos = (l_pos - shift).exp_()
+    z = e_neg.sum(dim=1, keepdim=True).add_(e_pos)  # partition function
+    loss = (shift + z.log() - l_pos).mean()
+    # p = e / z; the (M, K) softmax is never materialised: 1/z is applied
+    # to the (M, C) product instead.
+    grad_q = torch.mm(e_neg, queue.t()).div_(z)
+    grad_q.add_(k_pos * (e_pos / z - 1.0)).mul_(inv_t / m)
     return grad_q, loss
 
 

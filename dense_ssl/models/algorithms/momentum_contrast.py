@@ -31,6 +31,8 @@ class MomentumEncoder(ExponentialMovingAverage):
 
     @torch.no_grad()
     def update_parameters(self, model: nn.Module) -> None:
+        if self.update_buffers:  # averaged buffers: mmengine's own loop
+            return super().update_parameters(model)
         src = dict(model.named_parameters())
         names = [k for k, p in self.avg_parameters.items()
                  if p.dtype.is_floating_point]

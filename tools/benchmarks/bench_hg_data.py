@@ -102,6 +102,7 @@ def build_stages(size):
 
 def run_one(stages, info, times):
     results = dict(info)
+    c0 = time.process_time()
     for name, t in stages:
         if name == '2 views: geometry':
             # timed alone for the breakdown; the pipeline goes on with the
@@ -113,6 +114,9 @@ def run_one(stages, info, times):
         t0 = time.perf_counter()
         results = t(results)
         times.setdefault(name, []).append(time.perf_counter() - t0)
+    # CPU time of the whole pipeline (the stand-alone geometry pass included,
+    # subtracted below): steadier than wall time on a shared machine
+    times.setdefault('cpu', []).append(time.process_time() - c0)
 
 
 def main(argv=None):
@@ -143,21 +147,24 @@ def main(argv=None):
     stages = ['decode', 'hierarchy', '2 views: geometry',
               '2 views: geometry+colour', 'pack']
     head = f'{"variant":<20}' + ''.join(f'{s:>26}' for s in stages) + \
-        f'{"total ms/img":>14}{"img/s/worker":>14}'
+        f'{"total ms/img":>14}{"img/s/worker":>14}{"CPU ms/img":>12}'
     print(head)
     print('-' * len(head))
     totals = {}
     for v, tt in times.items():
         med = {s: statistics.median(tt[s]) * 1e3 for s in tt}
         total = sum(statistics.mean(tt[s]) for s in tt
-                    if s != '2 views: geometry') * 1e3
+                    if s not in ('2 views: geometry', 'cpu')) * 1e3
+        cpu = statistics.mean(tt['cpu']) * 1e3 - (
+            statistics.mean(tt['2 views: geometry']) * 1e3
+            if '2 views: geometry' in tt else 0)
         totals[v] = total
         row = f'{v:<20}' + ''.join(
             f'{med[s]:>26.2f}' if s in med else f'{"-":>26}' for s in stages)
-        print(row + f'{total:>14.2f}{1e3 / total:>14.1f}')
+        print(row + f'{total:>14.2f}{1e3 / total:>14.1f}{cpu:>12.2f}')
     print('\n(stage columns: median ms per image; "geometry" is timed alone, '
-          'inside "geometry+colour"; total: mean ms per image of the whole '
-          'pipeline)')
+          'inside "geometry+colour"; total: mean wall ms per image of the '
+          'whole pipeline; CPU: mean CPU ms per image)')
     base = totals['mocov2 (no maps)']
     for v in ('hg', 'hg full-size maps'):
         print(f'{v}: {totals[v] / base:.2f}x the time of the MoCo-v2 '

@@ -13,10 +13,12 @@ from tiny_cfg import tiny_config
 CONFIGS = {
     'voc_c4': ('mmdetection/voc0712/faster-rcnn_r50-c4_8xb2-ms-24k_voc0712.py',
                'voc_det_root', 'pascal_voc/mAP'),
-    'coco_fpn': ('mmdetection/coco/mask-rcnn_r50-fpn_syncbn_8xb2-ms-1x_coco.py',
-                 'coco_root', 'coco/segm_mAP'),
-    'voc_fcn': ('mmsegmentation/voc12aug/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py',
-                'voc_seg', 'mIoU'),
+    'coco_fpn': (
+        'mmdetection/coco/mask-rcnn_r50-fpn_syncbn_8xb2-ms-1x_coco.py',
+        'coco_root', 'coco/segm_mAP'),
+    'voc_fcn': (
+        'mmsegmentation/voc12aug/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py',
+        'voc_seg', 'mIoU'),
     'voc_aspp_frozen': (
         'mmsegmentation/voc12aug/'
         'deeplabv3-aspp_r50-d8-frozen_4xb5-20k_voc12aug-384x384.py',
@@ -86,16 +88,17 @@ def test_benchmark_config(name, exported, transfer_root, request):
 def test_full_pretraining_checkpoint_gives_same_init(pretrain_checkpoint,
                                                      exported, transfer_root):
     """The same config loads the full Runner checkpoint (prefix handling of
-    mmengine's PretrainedInit) once its plain-data globals are allowed."""
+    mmengine's PretrainedInit) once its plain-data globals are allowed
+    (scoped here; ``allow_runner_checkpoints()`` does it process-wide)."""
     import checkpoint_io
     from mmseg.registry import MODELS
     from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=False)
-    checkpoint_io.allow_runner_checkpoints()
-    config, data_fixture, _ = CONFIGS['voc_fcn']
-    cfg = tiny_config(osp.join(BENCH, config), transfer_root, transfer_root,
+    cfg = tiny_config(osp.join(BENCH, CONFIGS['voc_fcn'][0]), transfer_root, transfer_root,
                       pretrain_checkpoint, run_name('full'))
     model = MODELS.build(cfg.model)
-    model.init_weights()
+    with torch.serialization.safe_globals(
+            checkpoint_io.runner_checkpoint_globals()):
+        model.init_weights()
     want = torch.load(exported, weights_only=True)['state_dict']
     assert_equal_weights(pretrained_part(model), want)

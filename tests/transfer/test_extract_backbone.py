@@ -1,4 +1,4 @@
-"""tools/model_converters/extract_backbone.py on a real pre-training checkpoint."""
+"""tools/model_converters/extract_backbone.py on a real Runner checkpoint."""
 import argparse
 import os.path as osp
 import pickle

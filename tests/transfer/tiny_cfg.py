@@ -1,4 +1,4 @@
-"""Shrink a benchmark config to a CPU test: tiny data, 128-px images, 2 iterations.
+"""Shrink a benchmark config to a CPU test: tiny data, 128 px, 2 iterations.
 
 Only data paths, image scales, loader sizes, the schedule length and logging
 change; model, init_cfg, optimizer and evaluator stay those of the config.
@@ -18,7 +18,7 @@ SMALL = {'RandomChoiceResize': dict(scales=[(192, 128)]),
 
 def _shrink_pipelines(node: Any) -> None:
     if isinstance(node, dict):
-        if node.get('type') in SMALL and 'TestTimeAug' != node.get('type'):
+        if node.get('type') in SMALL:
             node.update(SMALL[node['type']])
         for v in node.values():
             _shrink_pipelines(v)
@@ -73,5 +73,6 @@ def tiny_config(config: str, data_root: str, work_dir: str,
     cfg.env_cfg.cudnn_benchmark = False
     cfg.work_dir = work_dir
     cfg.experiment_name = name
+    cfg.visualizer.name = name  # one visualizer instance per Runner
     cfg.randomness = dict(seed=0)
     return cfg

@@ -25,7 +25,7 @@ def _imgaug_dir() -> str:
 
 
 def photos() -> List[Dict]:
-    """Photos (BGR) with one object each: class, box (x1, y1, x2, y2), polygon."""
+    """Photos (BGR), one object each: class, box (x1, y1, x2, y2), polygon."""
     import skimage.data
     ann = json.load(open(osp.join(_imgaug_dir(), 'quokka_annotations.json')))
     box = ann['bounding_boxes'][0]

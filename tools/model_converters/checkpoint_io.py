@@ -35,11 +35,11 @@ _GETATTR = 'builtins.getattr'
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint that cannot be read or exported (message names the file)."""
+    """A checkpoint that cannot be read or exported (names the file)."""
 
 
 def _history_buffer_method(obj: Any, name: str) -> Callable:
-    """``getattr`` limited to the public statistics methods of HistoryBuffer."""
+    """``getattr`` limited to public methods of ``HistoryBuffer``."""
     from mmengine.logging.history_buffer import HistoryBuffer
     if obj is not HistoryBuffer or name.startswith('_') or not callable(
             getattr(HistoryBuffer, name, None)):
@@ -92,7 +92,7 @@ def _numpy_dtype_classes() -> List[Tuple[Callable, str]]:
 
 
 def safe_load(path: str) -> Any:
-    """``torch.load(path, weights_only=True)`` that also reads Runner checkpoints.
+    """``torch.load(path, weights_only=True)``, Runner checkpoints included.
 
     Args:
         path: a ``.pth`` file (mmengine checkpoint dict or bare state dict).
@@ -134,6 +134,13 @@ def state_dict_of(checkpoint: Any, path: str) -> Dict[str, torch.Tensor]:
     return checkpoint
 
 
+def runner_checkpoint_globals() -> List[Tuple[Callable, str]]:
+    """Every (object, name) a Runner checkpoint may need, for
+    ``torch.serialization.safe_globals(...)`` or ``add_safe_globals``."""
+    names = RUNNER_CHECKPOINT_GLOBALS + (_GETATTR, )
+    return [(_resolve(n), n) for n in names] + _numpy_dtype_classes()
+
+
 def allow_runner_checkpoints() -> None:
     """Allow the Runner-checkpoint globals process-wide for ``torch.load``.
 
@@ -142,6 +149,4 @@ def allow_runner_checkpoints() -> None:
     under torch >= 2.6. Registering the same small allowlist globally keeps
     safe loading on and lets those files through.
     """
-    names = RUNNER_CHECKPOINT_GLOBALS + (_GETATTR, )
-    torch.serialization.add_safe_globals([(_resolve(n), n) for n in names] +
-                                         _numpy_dtype_classes())
+    torch.serialization.add_safe_globals(runner_checkpoint_globals())

@@ -31,7 +31,8 @@ from typing import Dict, Optional, Sequence
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checkpoint_io import CheckpointError, safe_load, state_dict_of  # noqa: E402
+from checkpoint_io import (CheckpointError, safe_load,  # noqa: E402
+                           state_dict_of)
 from resnet_keys import (ArchitectureError, describe_resnet,  # noqa: E402
                          split_prefix, to_detectron2, to_torchvision)
 

@@ -1,4 +1,4 @@
-"""ResNet backbone state dicts: validation and key renaming for other frameworks.
+"""ResNet backbone state dicts: validation, key renaming for other frameworks.
 
 MMSelfSup / mmcls / mmdet / mmseg ResNets (``style='pytorch'``, no deep stem)
 use torchvision's key names already (``conv1``, ``bn1``, ``layerX.Y.convZ``,
@@ -93,7 +93,8 @@ def describe_resnet(backbone: Dict[str, torch.Tensor]) -> ResNetLayout:
     if 'conv1.weight' not in keys or 'layer1.0.conv1.weight' not in keys:
         raise ArchitectureError(
             'the backbone is not a torchvision-style ResNet (no conv1.weight '
-            f'/ layer1.0.conv1.weight; found e.g. {", ".join(sorted(keys)[:3])})'
+            '/ layer1.0.conv1.weight; found e.g. '
+            f'{", ".join(sorted(keys)[:3])})'
             '; deep-stem ResNetV1c/V1d and other architectures are not '
             'supported')
     blocks = []

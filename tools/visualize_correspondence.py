@@ -284,7 +284,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
           f'{grid}x{grid} grid; geometrically correct: {exact} (true point '
           f'in the matched cell), {near} (within one cell)')
     title = (f'{len(i)} matches (cos > {args.threshold}), {exact} correct, '
-             f'{near} within 1 cell - {os.path.basename(weights)}')
+             f'{near} within 1 cell - {os.path.basename(weights)}\n'
+             'solid line, white dots: geometrically correct; dashed, red: not;'
+             ' colour: similarity')
     draw(views, i, j, sim, err <= 0.5, grid, args.size, args.threshold,
          args.out, title)
     print(f'wrote {args.out}')

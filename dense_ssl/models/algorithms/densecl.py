@@ -70,9 +70,11 @@ class DenseCLAlgorithm(MomentumContrastBase):
             argmax between the backbone maps pooled to the dense grid;
             ``'max_sim_projection'`` (max-sim Theta): between the dense
             embeddings; ``'random'``: a random cell, different per query cell.
-        **kwargs: see :class:`MomentumContrastBase` (backbone, neck, head,
-            queue_len, feat_dim, momentum, temperature, batch_size,
-            channels_last, pretrained, data_preprocessor, init_cfg).
+        Others (backbone, neck, head, queue_len, feat_dim, momentum,
+            temperature, batch_size, channels_last, pretrained,
+            data_preprocessor, init_cfg): see :class:`MomentumContrastBase`.
+            The neck must return ``[global, dense (N, D, S), pooled dense]``
+            like ``DenseProjectionNeck``.
     """
 
     def __init__(self,

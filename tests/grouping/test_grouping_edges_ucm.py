@@ -81,6 +81,16 @@ def test_sed_without_model_file_says_what_is_missing(tmp_path):
         build_edge_detector('sed', model_path=str(tmp_path / 'model.yml.gz'))
 
 
+def test_sed_without_opencv_contrib_says_so(tmp_path):
+    cv2 = pytest.importorskip('cv2')
+    if hasattr(cv2, 'ximgproc'):
+        pytest.skip('opencv-contrib is installed here')
+    model = tmp_path / 'model.yml.gz'
+    model.write_bytes(b'')
+    with pytest.raises(ImportError, match='opencv-contrib-python'):
+        build_edge_detector('sed', model_path=str(model))
+
+
 def test_unknown_detector_name():
     with pytest.raises(KeyError, match='gradient'):
         build_edge_detector('canny')

@@ -68,6 +68,17 @@ def _trust_runner_checkpoints() -> None:
     Runner.load_or_resume = load_or_resume
 
 
+def _allow_runner_checkpoints() -> None:
+    # torch >= 2.6 loads with weights_only=True by default (pytorch/pytorch
+    # PR #137602), but mmengine 0.10.7 calls torch.load without the flag on
+    # checkpoints holding HistoryBuffer objects and numpy arrays: "Unsupported
+    # global" (open-mmlab/mmengine#1655, unfixed PR #1650 would switch safe
+    # loading off). We allow exactly those plain-data types and keep safe
+    # loading on; see dense_ssl/checkpoint_safety.py. Idempotent (a set).
+    from .checkpoint_safety import allow_runner_checkpoints
+    allow_runner_checkpoints()
+
+
 def _allow_cpu_distributed() -> None:
     # mmengine 0.10.7 assumes CUDA under the pytorch launcher (torchrun):
     # `_init_dist_pytorch` always calls `torch.cuda.set_device` ("Found no
@@ -106,5 +117,6 @@ def _allow_cpu_distributed() -> None:
 
 def apply_all() -> None:
     _add_missing_mmselfsup_runner_module()
+    _allow_runner_checkpoints()
     _trust_runner_checkpoints()
     _allow_cpu_distributed()

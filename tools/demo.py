@@ -60,12 +60,18 @@ def main():
     times['correspondence'] = run([
         py, 'tools/visualize_correspondence.py', '--config',
         'configs/demo/densecl_demo.py', '--checkpoint', ckpt,
-        '--image', osp.join(photos, 'astronaut.jpg'), '--out', png])
+        '--image', osp.join(photos, 'astronaut.jpg'), '--out', png,
+        # 0.9 (the paper's) is for fully trained models; after 20
+        # iterations almost no cell pair is that similar yet
+        '--threshold', '0.5'])
     if not args.skip_hg:
         store = osp.join(wd, 'hierarchies')
         times['hierarchies'] = run([
             py, 'tools/build_hierarchy.py', photos, '--out', store,
             '--workers', '2'])
+        times['hierarchy picture'] = run([
+            py, 'tools/visualize_hierarchy.py', osp.join(photos, 'quokka.jpg'),
+            '--out-dir', osp.join(wd, 'hierarchy_png')])
         times['hg train'] = run([
             mim, 'train', 'mmselfsup', 'configs/demo/hiergroup_demo.py',
             '--work-dir', osp.join(wd, 'hiergroup'), '--cfg-options',
@@ -75,6 +81,7 @@ def main():
     print(f'  exported backbone    {backbone}')
     print(f'  correspondences      {png}')
     if not args.skip_hg:
+        print(f'  region hierarchy     {osp.join(wd, "hierarchy_png")}/')
         print(f'  HG work dir          {osp.join(wd, "hiergroup")}')
     for step, sec in times.items():
         print(f'  {step:<20} {sec:6.1f} s')

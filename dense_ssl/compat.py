@@ -3,10 +3,8 @@
 Each patch names the bug it works around and is a no-op once upstream is fixed.
 Keep this module small: a workaround that is not needed any more goes.
 """
-import contextlib
 import functools
 import importlib.util
-import os
 import sys
 import types
 
@@ -25,47 +23,6 @@ def _add_missing_mmselfsup_runner_module() -> None:
         found = False
     if not found:
         sys.modules[name] = types.ModuleType(name)
-
-
-@contextlib.contextmanager
-def trusted_checkpoint_loading():
-    """Let ``torch.load`` unpickle arbitrary objects inside this block only.
-
-    torch >= 2.6 loads with ``weights_only=True`` by default, while mmengine
-    0.10.7 saves (and re-loads without the flag) checkpoints holding its own
-    objects (``HistoryBuffer`` in ``message_hub``), so ``--resume`` and
-    ``load_from`` fail with "Unsupported global". Unpickling runs arbitrary
-    code: use this only for the user's own checkpoints (Runner resume /
-    ``load_from``), never for files of unknown origin.
-    ``torch.serialization.add_safe_globals`` alone was not enough here.
-    """
-    key = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
-    old = os.environ.get(key)
-    os.environ[key] = '1'
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = old
-
-
-def _trust_runner_checkpoints() -> None:
-    # Narrowest place that covers both `--resume` and `load_from`:
-    # Runner.load_or_resume calls Runner.resume / Runner.load_checkpoint.
-    from mmengine.runner import Runner
-    if getattr(Runner.load_or_resume, '_dense_ssl_trusted', False):
-        return
-    original = Runner.load_or_resume
-
-    @functools.wraps(original)
-    def load_or_resume(self, *args, **kwargs):
-        with trusted_checkpoint_loading():
-            return original(self, *args, **kwargs)
-
-    load_or_resume._dense_ssl_trusted = True
-    Runner.load_or_resume = load_or_resume
 
 
 def _allow_runner_checkpoints() -> None:
@@ -118,5 +75,4 @@ def _allow_cpu_distributed() -> None:
 def apply_all() -> None:
     _add_missing_mmselfsup_runner_module()
     _allow_runner_checkpoints()
-    _trust_runner_checkpoints()
     _allow_cpu_distributed()

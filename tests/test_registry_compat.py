@@ -1,13 +1,17 @@
+import argparse
+import collections
 import io
 import os
+import pickle
 
+import numpy as np
 import pytest
 import torch
-from mmengine.logging import HistoryBuffer
+from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.registry import DefaultScope
 
 import dense_ssl  # noqa: F401
-from dense_ssl import compat, registry
+from dense_ssl import checkpoint_safety, compat, registry
 from mmselfsup import registry as mmselfsup_registry
 
 
@@ -34,35 +38,75 @@ def test_dense_ssl_scope_falls_back_to_mmselfsup_modules():
     assert registry.TRANSFORMS.get('LoadImageOrSkip') is not None
 
 
-def _pickled_history_buffer():
+def _saved(obj) -> bytes:
     buf = io.BytesIO()
-    torch.save({'message_hub': HistoryBuffer([1.0], [1])}, buf)
+    torch.save(obj, buf)
     return buf.getvalue()
 
 
-def test_trusted_loading_is_narrow():
-    data = _pickled_history_buffer()
-    before = os.environ.get('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
-    # safe loading refuses mmengine objects outside the trusted block ...
-    with pytest.raises(Exception, match='HistoryBuffer|weights_only'):
-        torch.load(io.BytesIO(data))
-    # ... accepts them inside ...
-    with compat.trusted_checkpoint_loading():
-        obj = torch.load(io.BytesIO(data))
-    assert isinstance(obj['message_hub'], HistoryBuffer)
-    # ... and is restored afterwards.
-    assert os.environ.get('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD') == before
-    with pytest.raises(Exception, match='HistoryBuffer|weights_only'):
+@pytest.fixture(autouse=True)
+def _torch_default_loading(monkeypatch):
+    # these tests are about torch's default (safe) loading: no override
+    for key in ('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD',
+                'TORCH_FORCE_WEIGHTS_ONLY_LOAD'):
+        monkeypatch.delenv(key, raising=False)
+
+
+def test_runner_checkpoint_loads_with_plain_safe_torch_load():
+    # what a Runner writes: message hub buffers (numpy inside), numpy scalars
+    hub = MessageHub('ckpt_safety_test')
+    hub.update_scalar('train/loss', 1.5)
+    hub.update_scalar('train/loss', 2.5)
+    data = _saved({'message_hub': hub.state_dict(),
+                   'meta': {'seed': np.int64(7), 'arr': np.arange(3.0),
+                            'dtype': np.dtype('float32')},
+                   'state_dict': {'w': torch.ones(2)}})
+    obj = torch.load(io.BytesIO(data))  # torch's default: weights_only=True
+    buf = obj['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buf, HistoryBuffer)
+    assert buf.mean() == 2.0 and buf.current() == 2.5  # (1.5 + 2.5) / 2
+    assert obj['meta']['seed'] == 7
+    assert np.array_equal(obj['meta']['arr'], [0.0, 1.0, 2.0])
+    assert obj['meta']['dtype'] == np.float32
+
+
+@pytest.mark.parametrize('payload', [argparse.Namespace(a=1), os.system,
+                                     collections.defaultdict(list)])
+def test_other_globals_are_still_refused(payload):
+    data = _saved({'x': payload})
+    with pytest.raises(pickle.UnpicklingError,
+                       match='Unsupported global|blocked'):
         torch.load(io.BytesIO(data))
 
 
-def test_runner_load_or_resume_is_wrapped_once():
-    from mmengine.runner import Runner
+class _Getattr:
+    """Pickles as ``getattr(target, name)``, like HistoryBuffer.min."""
+
+    def __init__(self, target, name):
+        self.target, self.name = target, name
+
+    def __reduce__(self):
+        return getattr, (self.target, self.name)
+
+
+def test_getattr_stand_in_reaches_only_history_buffer_statistics():
+    obj = torch.load(io.BytesIO(_saved(_Getattr(HistoryBuffer, 'mean'))))
+    assert obj is HistoryBuffer.mean
+    for target, name in [(HistoryBuffer, 'register_statistics'),
+                         (HistoryBuffer, '__init__'),
+                         (torch.Tensor, 'add_')]:
+        with pytest.raises(pickle.UnpicklingError, match='refusing getattr'):
+            torch.load(io.BytesIO(_saved(_Getattr(target, name))))
+
+
+def test_allowlist_registration_is_idempotent():
     compat.apply_all()
+    before = set(torch.serialization.get_safe_globals())
     compat.apply_all()
-    wrapped = Runner.load_or_resume
-    assert wrapped._dense_ssl_trusted
-    assert not getattr(wrapped.__wrapped__, '_dense_ssl_trusted', False)
+    assert set(torch.serialization.get_safe_globals()) == before
+    pairs = checkpoint_safety.runner_checkpoint_globals()
+    assert set(pairs) <= before
+    assert all(checkpoint_safety.is_allowed(n) for _, n in pairs)
 
 
 def test_missing_mmselfsup_runner_module_is_provided():

@@ -84,21 +84,3 @@ def test_benchmark_config(name, exported, transfer_root, request):
         osp.join(work_dir, '*', '*.log')))
     assert f'{metric}: ' in log
 
-
-def test_full_pretraining_checkpoint_gives_same_init(pretrain_checkpoint,
-                                                     exported, transfer_root):
-    """The same config loads the full Runner checkpoint (prefix handling of
-    mmengine's PretrainedInit) once its plain-data globals are allowed
-    (scoped here; ``allow_runner_checkpoints()`` does it process-wide)."""
-    import checkpoint_io
-    from mmseg.registry import MODELS
-    from mmseg.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-    cfg = tiny_config(osp.join(BENCH, CONFIGS['voc_fcn'][0]), transfer_root, transfer_root,
-                      pretrain_checkpoint, run_name('full'))
-    model = MODELS.build(cfg.model)
-    with torch.serialization.safe_globals(
-            checkpoint_io.runner_checkpoint_globals()):
-        model.init_weights()
-    want = torch.load(exported, weights_only=True)['state_dict']
-    assert_equal_weights(pretrained_part(model), want)

@@ -8,6 +8,11 @@
 # pre-training checkpoint or its export both work (`backbone.*` keys).
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
 
+# `import dense_ssl` lets torch's safe loading read a FULL pre-training
+# checkpoint (message-hub HistoryBuffers, numpy arrays) in PretrainedInit;
+# it allows only those plain-data types (dense_ssl/checkpoint_safety.py).
+custom_imports = dict(imports=['dense_ssl'], allow_failed_imports=False)
+
 pretrained = '{{$PRETRAINED:checkpoints/densecl_r50_coco_backbone.pth}}'
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(

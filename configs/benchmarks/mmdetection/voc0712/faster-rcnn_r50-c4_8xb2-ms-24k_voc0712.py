@@ -41,8 +41,11 @@ model = dict(
                 type='Pretrained', checkpoint=pretrained,
                 prefix='backbone.')),
         bbox_head=dict(num_classes=20)))
+# `import dense_ssl` lets torch's safe loading read a FULL pre-training
+# checkpoint (message-hub HistoryBuffers, numpy arrays) in PretrainedInit;
+# it allows only those plain-data types (dense_ssl/checkpoint_safety.py).
 custom_imports = dict(
-    imports=['mmselfsup.models.utils.res_layer_extra_norm'],
+    imports=['dense_ssl', 'mmselfsup.models.utils.res_layer_extra_norm'],
     allow_failed_imports=False)
 
 max_iters = 24000

@@ -10,6 +10,11 @@
 # pre-training checkpoint or its export both work (`backbone.*` keys).
 _base_ = 'mmseg::fcn/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py'
 
+# `import dense_ssl` lets torch's safe loading read a FULL pre-training
+# checkpoint (message-hub HistoryBuffers, numpy arrays) in PretrainedInit;
+# it allows only those plain-data types (dense_ssl/checkpoint_safety.py).
+custom_imports = dict(imports=['dense_ssl'], allow_failed_imports=False)
+
 pretrained = '{{$PRETRAINED:checkpoints/densecl_r50_coco_backbone.pth}}'
 model = dict(
     pretrained=None,

@@ -1,0 +1,139 @@
+"""Dense embeddings of photos from a pre-trained model, for the applications.
+
+The model is built from its training config through the registry
+(``default_scope='dense_ssl'``) and its weights read with
+``torch.load(weights_only=True)``; mmengine / dense_ssl are imported inside
+the functions, so the rest of :mod:`dense_ssl.applications` stays free of
+OpenMMLab imports.
+
+Which map is "the embedding": ``HierGroup.embed`` (the 32-d hypercolumn,
+stride 4); ``backbone`` + ``hg_neck`` for ``HierGroupMoCo`` /
+``HierGroupDenseCL``; otherwise (or with ``feature='backbone'``) the last
+backbone output (stride 32 for a ResNet).
+"""
+from typing import Optional, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+#: inputs are padded to a multiple of this (the ResNet's output stride), so
+#: that every embedding cell covers exactly ``stride`` x ``stride`` pixels.
+PAD_MULTIPLE = 32
+
+
+class DenseEmbedder:
+    """A model's per-pixel embedding of RGB photos.
+
+    Args:
+        config: mmengine config file of the model (a training config).
+        checkpoint: a Runner checkpoint or a state dict (``backbone.*`` /
+            ``neck.*`` keys); None keeps the random initialisation.
+        device: torch device.
+        feature: ``'auto'`` (hypercolumn when the model has one) or
+            ``'backbone'`` (last backbone map).
+    """
+
+    def __init__(self, config: str, checkpoint: Optional[str] = None,
+                 device: str = 'cpu', feature: str = 'auto') -> None:
+        from mmengine.config import Config
+        from mmengine.registry import DefaultScope
+
+        import dense_ssl  # noqa: F401  (registers the modules)
+        from dense_ssl.registry import MODELS
+        if feature not in ('auto', 'backbone'):
+            raise ValueError(f"feature must be 'auto' or 'backbone', got "
+                             f'{feature!r}')
+        cfg = Config.fromfile(config)
+        pre = cfg.model.get('data_preprocessor') or {}
+        self.mean = torch.tensor(pre.get('mean', (123.675, 116.28, 103.53)),
+                                 dtype=torch.float32).view(1, 3, 1, 1)
+        self.std = torch.tensor(pre.get('std', (58.395, 57.12, 57.375)),
+                                dtype=torch.float32).view(1, 3, 1, 1)
+        model_cfg = cfg.model.copy()
+        model_cfg.pop('pretrained', None)
+        with DefaultScope.overwrite_default_scope('dense_ssl'):
+            self.model = MODELS.build(model_cfg)
+        self.model.init_weights()
+        if checkpoint is not None:
+            self._load(checkpoint)
+        self.model.to(device).eval()
+        self.device = torch.device(device)
+        self.feature = feature
+
+    def _load(self, path: str) -> None:
+        import os
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f'--checkpoint {path}: no such file')
+        from dense_ssl.checkpoint_safety import runner_checkpoint_globals
+        with torch.serialization.safe_globals(runner_checkpoint_globals()):
+            ckpt = torch.load(path, map_location='cpu', weights_only=True)
+        state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) \
+            else None
+        if not isinstance(state, dict):
+            raise ValueError(f'--checkpoint {path}: not a state dict')
+        own = self.model.state_dict()
+        if not any(k in own for k in state):
+            # an exported bare backbone (tools/model_converters)
+            state = {f'backbone.{k}': v for k, v in state.items()}
+        missing, _ = self.model.load_state_dict(state, strict=False)
+        needed = [k for k in missing
+                  if k.startswith(self._needed_prefixes())]
+        if needed:
+            raise ValueError(f'--checkpoint {path}: {len(needed)} weights of '
+                             f'the embedding are missing (e.g. {needed[0]})')
+
+    def _needed_prefixes(self) -> Tuple[str, ...]:
+        if self.feature == 'backbone':
+            return ('backbone.', )
+        if hasattr(self.model, 'embed'):
+            return ('backbone.', 'neck.')
+        if hasattr(self.model, 'hg_neck'):
+            return ('backbone.', 'hg_neck.')
+        return ('backbone.', )
+
+    @torch.no_grad()
+    def _forward(self, x: Tensor) -> Tensor:
+        m = self.model
+        if self.feature == 'backbone':
+            return m.backbone(x)[-1]
+        if hasattr(m, 'embed'):
+            return m.embed(x)
+        if hasattr(m, 'hg_neck'):
+            return m.hg_neck(m.backbone(x))[0]
+        return m.backbone(x)[-1]
+
+    @torch.no_grad()
+    def __call__(self, image: np.ndarray) -> Tuple[Tensor, int]:
+        """Embed one (H, W, 3) uint8 RGB photo.
+
+        The photo is padded (bottom / right, zeros after normalisation) to a
+        multiple of 32 so that each cell of the output covers exactly
+        ``stride`` x ``stride`` pixels; cells entirely in the padding are
+        cropped off.
+
+        Returns:
+            ``(embedding (D, ceil(H / s), ceil(W / s)) on the CPU, s)``.
+        """
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f'expected an (H, W, 3) RGB image, got shape '
+                             f'{image.shape}')
+        h, w = image.shape[:2]
+        x = torch.from_numpy(np.ascontiguousarray(image)).permute(
+            2, 0, 1)[None].float()
+        x = (x - self.mean) / self.std
+        ph, pw = (-h) % PAD_MULTIPLE, (-w) % PAD_MULTIPLE
+        x = F.pad(x, (0, pw, 0, ph))
+        emb = self._forward(x.to(self.device))[0].float().cpu()
+        stride = (h + ph) // emb.shape[1]
+        return emb[:, :-(-h // stride), :-(-w // stride)], stride
+
+
+def upsample_embedding(embedding: Tensor, stride: int,
+                       size: Tuple[int, int]) -> Tensor:
+    """(D, h, w) cells of ``stride`` px -> (D, H, W) per pixel (bilinear)."""
+    d, h, w = embedding.shape
+    up = F.interpolate(embedding[None], size=(h * stride, w * stride),
+                       mode='bilinear', align_corners=False)[0]
+    return up[:, :size[0], :size[1]]

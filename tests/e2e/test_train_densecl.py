@@ -6,8 +6,8 @@ import sys
 
 import torch
 
-from conftest import (ROOT, mim_train, mmselfsup_train_script, run_cmd,
-                      tiny_densecl_options)
+from e2e_helpers import (ROOT, mim_train, mmselfsup_train_script, run_cmd,
+                         tiny_densecl_options)
 
 HERE = osp.dirname(osp.abspath(__file__))
 

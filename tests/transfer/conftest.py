@@ -3,25 +3,17 @@ checkpoint, its exports, and tiny VOC / COCO datasets built from photos."""
 import os
 import os.path as osp
 import sys
-import uuid
 
 import cv2
 import pytest
 
 HERE = osp.dirname(osp.abspath(__file__))
-ROOT = osp.dirname(osp.dirname(HERE))
 sys.path.insert(0, HERE)
-sys.path.insert(0, osp.join(ROOT, 'tools', 'model_converters'))
 
 import tiny_data  # noqa: E402
+from transfer_paths import ROOT, run_name  # noqa: E402
 
-BENCH = osp.join(ROOT, 'configs', 'benchmarks')
-
-
-def run_name(prefix: str) -> str:
-    # Runners of one process must not share an experiment name (logger,
-    # visualizer and scope instances are keyed by it)
-    return f'{prefix}_{uuid.uuid4().hex[:8]}'
+sys.path.insert(0, osp.join(ROOT, 'tools', 'model_converters'))
 
 
 @pytest.fixture(scope='session')

@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 import torch
 
-from conftest import BENCH, run_name
+from transfer_paths import BENCH, run_name
 from tiny_cfg import tiny_config
 
 CONFIGS = {

@@ -6,7 +6,7 @@ import os.path as osp
 import subprocess
 import sys
 
-from conftest import BENCH, ROOT
+from transfer_paths import BENCH, ROOT
 from tiny_cfg import tiny_config
 
 SCRIPT = osp.join(ROOT, 'tools', 'finetune.sh')

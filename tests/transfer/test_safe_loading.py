@@ -11,7 +11,7 @@ import sys
 import pytest
 from mmengine.config import Config
 
-from conftest import BENCH, HERE
+from transfer_paths import BENCH, HERE
 
 PROBE = osp.join(HERE, 'full_ckpt_probe.py')
 # ResNet-50 by hand: stem conv + 5 BN tensors; 16 bottlenecks x (3 convs +

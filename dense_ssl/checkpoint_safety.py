@@ -81,8 +81,11 @@ def _numpy_dtype_classes() -> List[Tuple[Callable, str]]:
 
 
 def runner_checkpoint_globals() -> List[Tuple[Callable, str]]:
-    """Every (object, pickled name) pair a Runner checkpoint may need, for
-    ``torch.serialization.safe_globals(...)`` or ``add_safe_globals``."""
+    """Every (object, pickled name) pair a Runner checkpoint may need.
+
+    Do not pass them to the ``torch.serialization.safe_globals(...)``
+    context: on exit it removes them from the process-wide allowlist too.
+    """
     from mmengine.logging.history_buffer import HistoryBuffer
     multiarray = importlib.import_module(f'{_NP_CORE}.multiarray')
     objects = (HistoryBuffer, multiarray._reconstruct, multiarray.scalar,

@@ -66,9 +66,11 @@ class DenseEmbedder:
         import os
         if not os.path.isfile(path):
             raise FileNotFoundError(f'--checkpoint {path}: no such file')
-        from dense_ssl.checkpoint_safety import runner_checkpoint_globals
-        with torch.serialization.safe_globals(runner_checkpoint_globals()):
-            ckpt = torch.load(path, map_location='cpu', weights_only=True)
+        # not torch.serialization.safe_globals(...): its exit REMOVES the
+        # globals, also the process-wide ones `import dense_ssl` registered
+        from dense_ssl.checkpoint_safety import allow_runner_checkpoints
+        allow_runner_checkpoints()
+        ckpt = torch.load(path, map_location='cpu', weights_only=True)
         state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) \
             else None
         if not isinstance(state, dict):

@@ -73,3 +73,21 @@ def test_config_pretrained_init_from_full_checkpoint(pkg, config,
                    pretrained=pretrain_checkpoint)
     assert 'dense_ssl' in result['imported']
     assert_same_as_export(result)
+
+
+def test_safe_load_keeps_the_process_wide_allowlist(pretrain_checkpoint,
+                                                    monkeypatch):
+    # torch's safe_globals(...) context would remove the globals on exit,
+    # also those `import dense_ssl` registered: safe_load must not use it
+    import torch
+    from checkpoint_io import safe_load
+
+    import dense_ssl  # noqa: F401
+    from dense_ssl.checkpoint_safety import runner_checkpoint_globals
+    monkeypatch.delenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', raising=False)
+    registered = set(torch.serialization.get_safe_globals())
+    assert set(runner_checkpoint_globals()) <= registered
+    safe_load(pretrain_checkpoint)
+    assert set(torch.serialization.get_safe_globals()) == registered
+    ckpt = torch.load(pretrain_checkpoint, map_location='cpu')
+    assert 'message_hub' in ckpt

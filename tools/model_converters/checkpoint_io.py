@@ -15,7 +15,7 @@ from typing import Any, Dict
 
 import torch
 
-from dense_ssl.checkpoint_safety import is_allowed, runner_checkpoint_globals
+from dense_ssl.checkpoint_safety import allow_runner_checkpoints, is_allowed
 
 
 class CheckpointError(RuntimeError):
@@ -56,14 +56,16 @@ def safe_load(path: str) -> Any:
     except Exception as exc:  # not a torch zip file, truncated, ...
         raise CheckpointError(f'{path}: not a readable torch checkpoint '
                               f'({type(exc).__name__}: {exc})') from exc
-    # `import dense_ssl` registered these already; explicit for clarity
-    with torch.serialization.safe_globals(runner_checkpoint_globals()):
-        try:
-            return torch.load(path, map_location='cpu', weights_only=True)
-        except pickle.UnpicklingError as exc:
-            raise CheckpointError(
-                f'{path}: safe loading (weights_only=True) refused the file: '
-                f'{str(exc).splitlines()[-1] if str(exc) else exc!r}') from exc
+    # `import dense_ssl` registered them already (idempotent). Not the
+    # torch.serialization.safe_globals(...) context: its exit REMOVES the
+    # globals, also the process-wide registration.
+    allow_runner_checkpoints()
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            f'{path}: safe loading (weights_only=True) refused the file: '
+            f'{str(exc).splitlines()[-1] if str(exc) else exc!r}') from exc
 
 
 def state_dict_of(checkpoint: Any, path: str) -> Dict[str, torch.Tensor]:

@@ -99,7 +99,7 @@ def disk(radius: int) -> np.ndarray:
 
 def davis_tolerance(shape, bound_th: float = 0.008) -> int:
     """DAVIS matching radius in pixels: ``bound_th`` when >= 1, else
-    ``ceil(bound_th * diagonal)`` (4 px for a 480 x 854 frame)."""
+    ``ceil(bound_th * diagonal)`` (8 px for a 480 x 854 frame)."""
     if bound_th >= 1:
         return int(bound_th)
     return int(math.ceil(bound_th * math.hypot(shape[0], shape[1])))

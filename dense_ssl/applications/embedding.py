@@ -55,7 +55,15 @@ class DenseEmbedder:
         model_cfg.pop('pretrained', None)
         with DefaultScope.overwrite_default_scope('dense_ssl'):
             self.model = MODELS.build(model_cfg)
-        self.model.init_weights()
+        # init_weights logs one INFO line per tensor: silence it meanwhile
+        from mmengine.logging import MMLogger
+        logger = MMLogger.get_current_instance()
+        level = logger.level
+        logger.setLevel('WARNING')
+        try:
+            self.model.init_weights()
+        finally:
+            logger.setLevel(level)
         if checkpoint is not None:
             self._load(checkpoint)
         self.model.to(device).eval()
@@ -122,7 +130,7 @@ class DenseEmbedder:
             raise ValueError(f'expected an (H, W, 3) RGB image, got shape '
                              f'{image.shape}')
         h, w = image.shape[:2]
-        x = torch.from_numpy(np.ascontiguousarray(image)).permute(
+        x = torch.from_numpy(np.array(image, copy=True)).permute(
             2, 0, 1)[None].float()
         x = (x - self.mean) / self.std
         ph, pw = (-h) % PAD_MULTIPLE, (-w) % PAD_MULTIPLE

@@ -3,7 +3,7 @@ import importlib.util
 
 import numpy as np
 import pytest
-from conftest import best_union_iou
+from grouping_metrics import best_union_iou
 
 from dense_ssl.grouping import HierarchyBuilder, is_ultrametric, resize_labels
 

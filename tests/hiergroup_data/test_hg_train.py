@@ -14,7 +14,7 @@ import sys
 import pytest
 import torch
 
-from conftest import ROOT
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 MIM = osp.join(osp.dirname(sys.executable), 'mim')
 SIZE = 96

@@ -6,8 +6,7 @@ from typing import List, Optional, Sequence
 from dense_ssl.registry import DATASETS
 
 from .transforms.hg_loading import HierarchyMismatchError, open_store
-from .unlabeled_image_dataset import (IMG_EXTENSIONS, UnlabeledImageDataset,
-                                      list_images, read_image_list)
+from .unlabeled_image_dataset import IMG_EXTENSIONS, UnlabeledImageDataset
 
 
 @DATASETS.register_module()
@@ -54,15 +53,7 @@ class HierarchyDataset(UnlabeledImageDataset):
             **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        img_dir = self.data_prefix.get('img_path', '') or self.data_root
-        if self.ann_file:
-            names = read_image_list(self.ann_file)
-        else:
-            names = list_images(img_dir, self.extensions)
-        if not names:
-            raise ValueError(
-                f'no images found in {self.ann_file or img_dir} '
-                f'(extensions {self.extensions})')
+        img_dir, names = self.image_names()
         # ids as the builder writes them: posix paths relative to the folder
         ids = [n.replace(os.sep, '/') for n in names]
         if self.check_store:

@@ -2,7 +2,7 @@
 import json
 import os
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from mmengine.dataset import BaseDataset
 
@@ -82,7 +82,8 @@ class UnlabeledImageDataset(BaseDataset):
             data_prefix=data_prefix or dict(img_path=''),
             **kwargs)
 
-    def load_data_list(self) -> List[dict]:
+    def image_names(self) -> Tuple[str, List[str]]:
+        """The image folder and the image paths relative to it."""
         img_dir = self.data_prefix.get('img_path', '') or self.data_root
         if self.ann_file:
             names = read_image_list(self.ann_file)
@@ -92,4 +93,8 @@ class UnlabeledImageDataset(BaseDataset):
             raise ValueError(
                 f'no images found in {self.ann_file or img_dir} '
                 f'(extensions {self.extensions})')
+        return img_dir, names
+
+    def load_data_list(self) -> List[dict]:
+        img_dir, names = self.image_names()
         return [dict(img_path=osp.join(img_dir, n)) for n in names]

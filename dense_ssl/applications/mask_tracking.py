@@ -64,7 +64,7 @@ def propagate(query: Tensor, refs: Sequence[Tensor],
               ref_labels: Sequence[Tensor], topk: int = 10,
               temperature: float = 0.05, spatial_weight: float = 1.0,
               radius: Optional[float] = None,
-              chunk: int = 4096) -> Tensor:
+              chunk: int = 2048) -> Tensor:
     """Soft labels of a frame from labelled reference frames.
 
     Args:
@@ -90,22 +90,34 @@ def propagate(query: Tensor, refs: Sequence[Tensor],
             raise ValueError(f'reference {tuple(r.shape)} / labels '
                              f'{tuple(y.shape)} do not match the query '
                              f'{tuple(query.shape)}')
-    q = F.normalize(query.reshape(d, -1).t().float(), dim=1)  # (P, D)
-    keys = [F.normalize(r.reshape(d, -1).float(), dim=0) for r in refs]
-    vals = [y.reshape(y.shape[0], -1).t().float() for y in ref_labels]
     pos = pixel_positions(h, w, query.device)
+    sq = pos.square().sum(1, keepdim=True)
+    ones = torch.ones_like(sq)
+    # cos - lam |p_i - p_j|^2 = <q_i, k_j> + 2 lam <p_i, p_j> - lam |p_i|^2
+    # - lam |p_j|^2: one matmul of augmented vectors, no (P, P) distances
+    lam = spatial_weight
+    q = torch.cat([F.normalize(query.reshape(d, -1).t().float(), dim=1),
+                   2 * lam * pos, -lam * sq, ones], 1)  # (P, D + 4)
+    keys = [torch.cat([F.normalize(r.reshape(d, -1).t().float(), dim=1),
+                       pos, ones, -lam * sq], 1).t() for r in refs]
+    vals = [y.reshape(y.shape[0], -1).t().float() for y in ref_labels]
+    flat = torch.arange(h * w, device=query.device, dtype=torch.float32)
+    ys, xs = torch.div(flat, w, rounding_mode='floor'), flat % w
     k = min(topk, h * w)
     out = []
     for start in range(0, q.shape[0], chunk):
-        qi, pi = q[start:start + chunk], pos[start:start + chunk]
-        dist2 = torch.cdist(pi, pos).square_()  # (B, P)
-        penalty = spatial_weight * dist2
-        if radius is not None:
-            far = dist2 > (radius / max(h, w)) ** 2
-            penalty = penalty.masked_fill(far, float('inf'))
+        qi = q[start:start + chunk]
+        far = None
+        if radius is not None:  # integer map coordinates: exact
+            yi, xi = ys[start:start + chunk, None], xs[start:start + chunk,
+                                                        None]
+            far = (yi - ys).square() + (xi - xs).square() > radius ** 2
         scores, labels = [], []
         for key, val in zip(keys, vals):
-            s, idx = (qi @ key - penalty).topk(k, dim=1)
+            sim = qi @ key
+            if far is not None:
+                sim.masked_fill_(far, float('-inf'))
+            s, idx = sim.topk(k, dim=1)
             scores.append(s)
             labels.append(val[idx])  # (B, k, C)
         wgt = torch.softmax(torch.cat(scores, 1) / temperature, dim=1)

@@ -45,6 +45,7 @@ class DenseEmbedder:
         if feature not in ('auto', 'backbone'):
             raise ValueError(f"feature must be 'auto' or 'backbone', got "
                              f'{feature!r}')
+        self.feature = feature
         cfg = Config.fromfile(config)
         pre = cfg.model.get('data_preprocessor') or {}
         self.mean = torch.tensor(pre.get('mean', (123.675, 116.28, 103.53)),
@@ -68,7 +69,6 @@ class DenseEmbedder:
             self._load(checkpoint)
         self.model.to(device).eval()
         self.device = torch.device(device)
-        self.feature = feature
 
     def _load(self, path: str) -> None:
         import os

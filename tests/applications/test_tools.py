@@ -77,6 +77,27 @@ def test_checkpoint_is_loaded(tiny):
     assert not torch.allclose(a, DenseEmbedder(cfg)(img)[0])
 
 
+def test_bare_backbone_checkpoint(tiny, tmp_path):
+    """An exported backbone (no prefix) serves ``--feature backbone``; the
+    hypercolumn then refuses it, naming the missing neck weights."""
+    _, cfg, _, saved = tiny
+    bare = {k[len('backbone.'):]: v
+            for k, v in saved.model.state_dict().items()
+            if k.startswith('backbone.')}
+    path = str(tmp_path / 'backbone.pth')
+    torch.save(bare, path)
+    img = small(data.astronaut())  # 128 px: no padding
+    torch.manual_seed(5)
+    got, stride = DenseEmbedder(cfg, path, feature='backbone')(img)
+    want = saved.model.backbone(
+        (torch.from_numpy(np.array(img)).permute(2, 0, 1)[None].float() -
+         saved.mean) / saved.std)[-1][0]
+    assert stride == 32
+    torch.testing.assert_close(got, want)
+    with pytest.raises(ValueError, match='neck'):
+        DenseEmbedder(cfg, path)
+
+
 def write_set(folder, images, labels):
     (folder / 'img').mkdir()
     (folder / 'lab').mkdir()

@@ -59,14 +59,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='K of the K-means partition (paper: 15)')
     p.add_argument('--knn', type=int, default=1,
                    help='database segments voting per query segment')
-    p.add_argument('--num-classes', type=int, default=21)
-    p.add_argument('--ignore-index', type=int, default=255)
+    p.add_argument('--num-classes', type=int, default=21,
+                   help='classes of the label PNGs (VOC: 21 with background)')
+    p.add_argument('--ignore-index', type=int, default=255,
+                   help='label value left out of the mIoU and the votes')
     p.add_argument('--feature', choices=('auto', 'backbone'), default='auto',
                    help="'auto': the HG hypercolumn when the model has one, "
                    "else the last backbone map")
     p.add_argument('--out', help='folder to write the query predictions '
                    '(palette PNGs)')
-    p.add_argument('--device', default='cpu')
+    p.add_argument('--device', default='cpu', help='torch device of the '
+                   'model (e.g. cuda:0)')
     p.add_argument('--seed', type=int, default=0, help='K-means seed')
     return p.parse_args(argv)
 

@@ -54,14 +54,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='do not keep the first frame as a reference')
     p.add_argument('--soft', action='store_true',
                    help='feed back soft predictions instead of one-hot')
-    p.add_argument('--temperature', type=float, default=0.05)
+    p.add_argument('--temperature', type=float, default=0.05,
+                   help='softmax temperature on the neighbour scores')
     p.add_argument('--spatial-weight', type=float, default=1.0,
                    help='weight of the squared pixel distance (units of '
                    'the frame\'s longer side) subtracted from the cosine')
     p.add_argument('--radius', type=float, help='only match reference '
                    'pixels within this many embedding cells')
-    p.add_argument('--feature', choices=('auto', 'backbone'), default='auto')
-    p.add_argument('--device', default='cpu')
+    p.add_argument('--feature', choices=('auto', 'backbone'), default='auto',
+                   help="'auto': the HG hypercolumn when the model has one, "
+                   'else the last backbone map')
+    p.add_argument('--device', default='cpu', help='torch device of the '
+                   'model and the matching (e.g. cuda:0)')
     return p.parse_args(argv)
 
 
@@ -117,8 +121,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     # pad the mask to the cells' extent (background) so cells map 1:1
     ph, pw = emb.shape[1] * stride - h, emb.shape[2] * stride - w
     padded = F.pad(torch.from_numpy(mask0), (0, pw, 0, ph))
+    dev = torch.device(args.device)  # the matching runs there too
     tracker = MaskPropagator(
-        emb, padded, num_labels=int(mask0.max()) + 1,
+        emb.to(dev), padded.to(dev), num_labels=int(mask0.max()) + 1,
         num_prev=args.num_prev, use_first=not args.no_first,
         hard=not args.soft, topk=args.topk, temperature=args.temperature,
         spatial_weight=args.spatial_weight, radius=args.radius)
@@ -135,7 +140,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         if img.shape[:2] != (h, w):
             raise SystemExit(f'--frames: {path} is {img.shape[:2]}, the '
                              f'first frame is {(h, w)}')
-        pred = tracker.step(embedder(img)[0])[0][:h, :w].numpy()
+        pred = tracker.step(embedder(img)[0].to(dev))[0]
+        pred = pred[:h, :w].cpu().numpy()
         preds.append(pred)
         image_io.write_index_png(
             os.path.join(args.out, image_io.stem(path) + '.png'), pred,

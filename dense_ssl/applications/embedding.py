@@ -78,7 +78,13 @@ class DenseEmbedder:
         # globals, also the process-wide ones `import dense_ssl` registered
         from dense_ssl.checkpoint_safety import allow_runner_checkpoints
         allow_runner_checkpoints()
-        ckpt = torch.load(path, map_location='cpu', weights_only=True)
+        try:
+            ckpt = torch.load(path, map_location='cpu', weights_only=True)
+        except Exception as exc:  # refused global, not a torch file, ...
+            msg = str(exc).strip().splitlines()
+            raise ValueError(f'--checkpoint {path}: cannot be read with '
+                             f'weights_only=True ({type(exc).__name__}: '
+                             f'{msg[-1] if msg else exc!r})') from exc
         state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) \
             else None
         if not isinstance(state, dict):

@@ -1,5 +1,6 @@
 """tools/segment_retrieval.py and tools/track_masks.py end to end on tiny
 data, with a ResNet-18 HierGroup built from a config written here."""
+import argparse
 import os
 import subprocess
 import sys
@@ -96,6 +97,11 @@ def test_bare_backbone_checkpoint(tiny, tmp_path):
     torch.testing.assert_close(got, want)
     with pytest.raises(ValueError, match='neck'):
         DenseEmbedder(cfg, path)
+    # a pickle that needs an arbitrary global is refused, naming the file
+    bad = str(tmp_path / 'bad.pth')
+    torch.save(dict(state_dict=bare, meta=argparse.Namespace(a=1)), bad)
+    with pytest.raises(ValueError, match='bad.pth: cannot be read'):
+        DenseEmbedder(cfg, bad)
 
 
 def write_set(folder, images, labels):

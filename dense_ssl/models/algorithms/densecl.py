@@ -12,7 +12,7 @@ from dense_ssl.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
 from ..losses import combine_global_dense, dense_info_nce, info_nce
 from ..utils import gather_positions, match_max_sim, match_random, pool_to_grid
-from .momentum_contrast import MomentumContrastBase
+from .momentum_contrast import EncodedViews, MomentumContrastBase
 
 MATCHINGS = ('max_sim_backbone', 'max_sim_projection', 'random')
 
@@ -77,6 +77,8 @@ class DenseCLAlgorithm(MomentumContrastBase):
             like ``DenseProjectionNeck``.
     """
 
+    queue_names = ('queue', 'queue2')  # global keys, pooled dense keys
+
     def __init__(self,
                  backbone: dict,
                  neck: dict,
@@ -110,27 +112,22 @@ class DenseCLAlgorithm(MomentumContrastBase):
             init_cfg=init_cfg)
         self.loss_lambda = loss_lambda
         self.match = match
-        self._register_queue('queue')  # global keys
-        self._register_queue('queue2')  # pooled dense keys
 
-    def compute_features(self, inputs: List[Tensor]) -> DenseCLFeatures:
-        """Encode the query view (with grad) and the key view (without)."""
-        im_q, im_k = self._views(inputs)
-        q_backbone = self.backbone(im_q)
-        q, q_grid, _ = self.neck(q_backbone)  # pooled query is unused
-
-        k_backbone, (k, k_grid, k_pooled), idx = self._encode_keys(im_k)
+    def _features(self, enc: EncodedViews) -> DenseCLFeatures:
+        q, q_grid, _ = enc.q_out  # pooled query is unused
+        k, k_grid, k_pooled = enc.k_out
+        idx = enc.idx_unshuffle
         with torch.no_grad():
             k = self._unshuffle(F.normalize(k, dim=1), idx)
             k_grid = self._unshuffle(F.normalize(k_grid, dim=1), idx)
             k_pooled = self._unshuffle(F.normalize(k_pooled, dim=1), idx)
             k_map = None
             if self.match == 'max_sim_backbone':
-                k_map = self._unshuffle(k_backbone[-1], idx)
+                k_map = self._unshuffle(enc.k_levels[-1], idx)
         return DenseCLFeatures(
             q=F.normalize(q, dim=1),
             q_grid=F.normalize(q_grid, dim=1),
-            q_map=q_backbone[-1],
+            q_map=enc.q_levels[-1],
             k=k,
             k_grid=k_grid,
             k_pooled=k_pooled,
@@ -183,28 +180,22 @@ class DenseCLAlgorithm(MomentumContrastBase):
         self._dequeue_and_enqueue('queue', feats.k)
         self._dequeue_and_enqueue('queue2', feats.k_pooled)
 
-    def loss(self, inputs: List[Tensor],
-             data_samples: Optional[List[SelfSupDataSample]] = None,
-             **kwargs) -> Dict[str, Tensor]:
-        """Encode, match, compute the loss terms, then update the queues.
-
-        The queues are updated in place after the loss is built: the fused
-        InfoNCE keeps no reference to them for the backward pass.
-        """
-        feats = self.compute_features(inputs)
-        losses = self.compute_losses(feats, self.match_positions(feats))
-        self.update_queues(feats)
-        return losses
+    def _loss_terms(self, feats: DenseCLFeatures,
+                    data_samples: Optional[List[SelfSupDataSample]]
+                    ) -> Dict[str, Tensor]:
+        """Match the cells, then the weighted loss terms."""
+        return self.compute_losses(feats, self.match_positions(feats))
 
     def predict(self, inputs: List[Tensor],
                 data_samples: Optional[List[SelfSupDataSample]] = None,
                 **kwargs) -> SelfSupDataSample:
         """Normalised backbone map of the first view, as MMSelfSup's DenseCL.
 
-        Returns a :class:`SelfSupDataSample` whose ``q_grid.value`` is
-        (N, C, H * W).
+        The map is the first of those the neck receives (see
+        :meth:`_neck_inputs`). Returns a :class:`SelfSupDataSample` whose
+        ``q_grid.value`` is (N, C, H * W).
         """
-        q_map = self.extract_feat(inputs)[0]
+        q_map = self._neck_inputs(self.extract_feat(inputs))[0]
         result = SelfSupDataSample()
         result.q_grid = BaseDataElement(
             value=F.normalize(q_map.flatten(2), dim=1))

@@ -15,6 +15,7 @@ from mmselfsup.models.algorithms.base import BaseModel
 from mmselfsup.structures import SelfSupDataSample
 from ..sampling import (HGTargets, HierarchySampler, collect_hg_targets,
                         downsample_labels, reference_indices)
+from ..utils import init_selfsup_model
 
 
 def gather_rows(maps: Sequence[Tensor], rows: Tensor) -> Tensor:
@@ -116,13 +117,10 @@ class HierGroup(BaseModel):
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
-        super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head if head is not None else dict(type='HierarchyLossHead'),
-            pretrained=pretrained,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+        if head is None:
+            head = dict(type='HierarchyLossHead')
+        init_selfsup_model(self, backbone, neck, head, pretrained,
+                           data_preprocessor, init_cfg)
         self.sampler = HierarchySampler(**(sampler or {}))
         self.symmetric = symmetric
 

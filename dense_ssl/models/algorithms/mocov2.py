@@ -1,6 +1,6 @@
 """MoCo-v2 (Chen et al. 2020), the baseline DenseCL is compared with."""
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -9,7 +9,7 @@ from torch import Tensor
 from dense_ssl.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
 from ..losses import info_nce
-from .momentum_contrast import MomentumContrastBase
+from .momentum_contrast import EncodedViews, MomentumContrastBase
 
 
 @dataclass
@@ -38,43 +38,14 @@ class MoCoV2Algorithm(MomentumContrastBase):
     Arguments: see :class:`MomentumContrastBase`.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 neck: dict,
-                 head: Optional[dict] = None,
-                 queue_len: int = 65536,
-                 feat_dim: int = 128,
-                 momentum: float = 0.999,
-                 temperature: Optional[float] = None,
-                 batch_size: Optional[int] = None,
-                 channels_last: bool = False,
-                 pretrained: Optional[str] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
-        super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            queue_len=queue_len,
-            feat_dim=feat_dim,
-            momentum=momentum,
-            temperature=temperature,
-            batch_size=batch_size,
-            channels_last=channels_last,
-            pretrained=pretrained,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        self._register_queue('queue')
+    queue_names = ('queue', )
 
-    def compute_features(self, inputs: List[Tensor]) -> MoCoFeatures:
-        """Encode the query view (with grad) and the key view (without)."""
-        im_q, im_k = self._views(inputs)
-        q_backbone = self.backbone(im_q)
-        q = F.normalize(self.neck(q_backbone)[0], dim=1)
-        _, k_out, idx = self._encode_keys(im_k)
+    def _features(self, enc: EncodedViews) -> MoCoFeatures:
         with torch.no_grad():
-            k = self._unshuffle(F.normalize(k_out[0], dim=1), idx)
-        return MoCoFeatures(q=q, k=k, q_backbone=q_backbone)
+            k = self._unshuffle(F.normalize(enc.k_out[0], dim=1),
+                                enc.idx_unshuffle)
+        return MoCoFeatures(q=F.normalize(enc.q_out[0], dim=1), k=k,
+                            q_backbone=enc.q_levels)
 
     def compute_losses(self, feats: MoCoFeatures) -> Dict[str, Tensor]:
         return dict(loss=info_nce(feats.q, feats.k, self.queue,
@@ -84,10 +55,7 @@ class MoCoV2Algorithm(MomentumContrastBase):
     def update_queues(self, feats: MoCoFeatures) -> None:
         self._dequeue_and_enqueue('queue', feats.k)
 
-    def loss(self, inputs: List[Tensor],
-             data_samples: Optional[List[SelfSupDataSample]] = None,
-             **kwargs) -> Dict[str, Tensor]:
-        feats = self.compute_features(inputs)
-        losses = self.compute_losses(feats)
-        self.update_queues(feats)
-        return losses
+    def _loss_terms(self, feats: MoCoFeatures,
+                    data_samples: Optional[List[SelfSupDataSample]]
+                    ) -> Dict[str, Tensor]:
+        return self.compute_losses(feats)

@@ -5,20 +5,19 @@ Not registered: :class:`~dense_ssl.models.algorithms.MoCoV2Algorithm` and
 Buffer and module names are MMSelfSup's (``encoder_k``, ``queue``,
 ``queue_ptr``, ``queue2``, ...) so checkpoints load both ways.
 """
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 from mmengine.dist import get_world_size
 from mmengine.model import ExponentialMovingAverage
-from mmengine.registry import DefaultScope
 from torch import Tensor
 
-from dense_ssl.registry import SCOPE
 from mmselfsup.models.algorithms.base import BaseModel
 from mmselfsup.structures import SelfSupDataSample
 from ..utils import (batch_shuffle_ddp, batch_unshuffle_ddp, check_queue_len,
-                     concat_all_gather, enqueue_, new_queue)
+                     concat_all_gather, enqueue_, init_selfsup_model,
+                     new_queue)
 
 
 class MomentumEncoder(ExponentialMovingAverage):
@@ -77,8 +76,32 @@ def _temperature_from(head: Optional[dict],
     return head_t
 
 
+class EncodedViews(NamedTuple):
+    """Backbone and neck outputs of both views.
+
+    Attributes:
+        q_levels: backbone outputs of the query view (with grad).
+        q_out: neck outputs of the query view (with grad).
+        k_levels: backbone outputs of the key view (momentum encoder),
+            still in shuffled batch order.
+        k_out: neck outputs of the key view, still shuffled.
+        idx_unshuffle: index for :meth:`MomentumContrastBase._unshuffle`
+            (None on one process, where nothing was shuffled).
+    """
+    q_levels: Tuple[Tensor, ...]
+    q_out: List[Tensor]
+    k_levels: Tuple[Tensor, ...]
+    k_out: List[Tensor]
+    idx_unshuffle: Optional[Tensor]
+
+
 class MomentumContrastBase(BaseModel):
     """Query encoder (backbone + neck), momentum key encoder and queues.
+
+    Subclasses name their queues in ``queue_names`` (registered at the end
+    of ``__init__``), turn the encoded views into their features in
+    :meth:`_features` and the features into loss terms in
+    :meth:`_loss_terms`; :meth:`loss` then updates the queues.
 
     Args:
         backbone: backbone config (MMSelfSup/mmcls ResNet, ...).
@@ -102,6 +125,9 @@ class MomentumContrastBase(BaseModel):
         init_cfg: mmengine initialisation config.
     """
 
+    #: Queues (buffers ``name`` and ``name + '_ptr'``), in this order.
+    queue_names: Tuple[str, ...] = ()
+
     def __init__(self,
                  backbone: dict,
                  neck: dict,
@@ -115,17 +141,9 @@ class MomentumContrastBase(BaseModel):
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
-        # mmselfsup's BaseModel builds the parts with mmselfsup's registry,
-        # which sees our modules (DenseProjectionNeck, ...) only under the
-        # dense_ssl scope: set it, also when built outside a Runner.
-        with DefaultScope.overwrite_default_scope(SCOPE):
-            super().__init__(
-                backbone=backbone,
-                neck=neck,
-                head=None,
-                pretrained=pretrained,
-                data_preprocessor=data_preprocessor,
-                init_cfg=init_cfg)
+        # head=None: only its temperature is used (_temperature_from).
+        init_selfsup_model(self, backbone, neck, None, pretrained,
+                           data_preprocessor, init_cfg)
         self.temperature = _temperature_from(head, temperature)
         self.queue_len = queue_len
         self.feat_dim = feat_dim
@@ -137,6 +155,8 @@ class MomentumContrastBase(BaseModel):
             self.neck.to(memory_format=torch.channels_last)
         self.encoder_k = MomentumEncoder(
             nn.Sequential(self.backbone, self.neck), 1 - momentum)
+        for name in self.queue_names:
+            self._register_queue(name)
 
     # ----------------------------------------------------------- queues
     def _register_queue(self, name: str) -> None:
@@ -152,7 +172,15 @@ class MomentumContrastBase(BaseModel):
         ptr_buf = getattr(self, name + '_ptr')
         ptr_buf[0] = enqueue_(getattr(self, name), keys, int(ptr_buf))
 
-    # ------------------------------------------------------ key encoder
+    # ---------------------------------------------------------- encoders
+    def _neck_inputs(self, levels: Tuple[Tensor, ...]) -> Tuple[Tensor, ...]:
+        """The backbone outputs that ``neck`` (and the key neck) receives.
+
+        All of them here; a subclass whose backbone outputs more stages
+        than the neck takes picks the neck's.
+        """
+        return levels
+
     def _views(self, inputs: List[Tensor]) -> Tuple[Tensor, Tensor]:
         """The query and key images, in the model's memory format."""
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
@@ -187,13 +215,54 @@ class MomentumContrastBase(BaseModel):
         im_k, idx_unshuffle = batch_shuffle_ddp(im_k)
         backbone_k, neck_k = self.encoder_k.module
         k_backbone = backbone_k(self._memory_format(im_k))
-        return k_backbone, neck_k(k_backbone), idx_unshuffle
+        return (k_backbone, neck_k(self._neck_inputs(k_backbone)),
+                idx_unshuffle)
 
     @staticmethod
     def _unshuffle(x: Tensor, idx_unshuffle: Optional[Tensor]) -> Tensor:
         return batch_unshuffle_ddp(x, idx_unshuffle)
 
+    def compute_features(self, inputs: List[Tensor]) -> Any:
+        """Encode the query view (with grad) and the key view (without).
+
+        Returns:
+            What :meth:`_features` makes of the :class:`EncodedViews`.
+        """
+        im_q, im_k = self._views(inputs)
+        q_levels = self.backbone(im_q)
+        q_out = self.neck(self._neck_inputs(q_levels))
+        k_levels, k_out, idx_unshuffle = self._encode_keys(im_k)
+        return self._features(
+            EncodedViews(q_levels, q_out, k_levels, k_out, idx_unshuffle))
+
+    def _features(self, enc: EncodedViews) -> Any:
+        """The subclass's features of the encoded views."""
+        raise NotImplementedError
+
+    def _loss_terms(self, feats: Any,
+                    data_samples: Optional[List[SelfSupDataSample]]
+                    ) -> Dict[str, Tensor]:
+        """The subclass's loss terms of ``feats``."""
+        raise NotImplementedError
+
+    def update_queues(self, feats: Any) -> None:
+        """Add the subclass's keys of ``feats`` to its queues."""
+        raise NotImplementedError
+
     # ------------------------------------------------- mmengine interface
+    def loss(self, inputs: List[Tensor],
+             data_samples: Optional[List[SelfSupDataSample]] = None,
+             **kwargs) -> Dict[str, Tensor]:
+        """Encode, compute the loss terms, then update the queues.
+
+        The queues are updated in place after the loss is built: the fused
+        InfoNCE keeps no reference to them for the backward pass.
+        """
+        feats = self.compute_features(inputs)
+        losses = self._loss_terms(feats, data_samples)
+        self.update_queues(feats)
+        return losses
+
     def extract_feat(self, inputs: List[Tensor],
                      **kwargs) -> Tuple[Tensor, ...]:
         """Backbone outputs of the first view (MMSelfSup's behaviour)."""

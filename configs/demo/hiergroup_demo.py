@@ -12,17 +12,11 @@ _base_ = [
 model = dict(
     backbone=dict(depth=18),
     neck=dict(in_channels=(256, 512), mid_channels=64))
+# HG's views at 128 px: the crop here, then hiergroup_pipeline.py's colour
+# transforms (colour_views.py)
 view_pipeline = [
     dict(type='HGRandomResizedCropFlip', size=128, scale=(0.2, 1.)),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-                 saturation=0.4, hue=0.1)
-        ],
-        prob=0.8),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-         channel_weights=(0.114, 0.587, 0.2989)),
+    *_base_.view_pipeline[1:],
 ]
 train_dataloader = dict(
     batch_size=4,

@@ -3,28 +3,14 @@
 # the MoCo-v2 + HG and DenseCL + HG variants.
 _base_ = ['./hiergroup_pipeline.py']
 
+# hiergroup_pipeline.py's views (HG crop + flip, colour_views.py's jitter and
+# grayscale) plus MoCo-v2's blur.
 view_pipeline = [
-    dict(type='HGRandomResizedCropFlip', size=224, scale=(0.2, 1.),
-         flip_prob=0.5),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.4,
-                contrast=0.4,
-                saturation=0.4,
-                hue=0.1)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
+    *_base_.view_pipeline,
     dict(type='RandomGaussianBlur', sigma_min=0.1, sigma_max=2.0, prob=0.5),
 ]
 
+# hiergroup_pipeline.py's steps, listed again so that they take these views
 train_pipeline = [
     dict(type='LoadImageOrSkip'),
     dict(type='HGLoadHierarchy'),

@@ -3,25 +3,12 @@
 # flip are applied to the image and its region map alike (nearest neighbour
 # for the map) and recorded (crop boxes, flips) for the pixel sampler; colour
 # changes touch the image only. The dataset files fill in images and stores.
+_base_ = ['./colour_views.py']
+
 view_pipeline = [
     dict(type='HGRandomResizedCropFlip', size=224, scale=(0.2, 1.),
          flip_prob=0.5),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.4,
-                contrast=0.4,
-                saturation=0.4,
-                hue=0.1)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
+    *_base_.view_pipeline,  # colour jitter, grayscale (colour_views.py)
 ]
 
 train_pipeline = [

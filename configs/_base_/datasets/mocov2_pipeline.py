@@ -1,23 +1,10 @@
 # MoCo-v2 augmentations (two views), shared by the DenseCL and MoCo-v2 configs.
+_base_ = ['./colour_views.py']
+
 view_pipeline = [
     dict(
         type='RandomResizedCrop', size=224, scale=(0.2, 1.), backend='pillow'),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.4,
-                contrast=0.4,
-                saturation=0.4,
-                hue=0.1)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
+    *_base_.view_pipeline,  # colour jitter, grayscale (colour_views.py)
     dict(type='RandomGaussianBlur', sigma_min=0.1, sigma_max=2.0, prob=0.5),
     dict(type='RandomFlip', prob=0.5),
 ]

@@ -1,5 +1,7 @@
 # DenseCL (Wang et al., CVPR 2021) on ResNet-50: MoCo-v2 + a dense projection
 # head, dense correspondence by backbone-feature similarity ("max-sim F").
+_base_ = ['./resnet50.py']  # backbone, data_preprocessor
+
 model = dict(
     type='DenseCLAlgorithm',
     queue_len=65536,
@@ -9,17 +11,6 @@ model = dict(
     temperature=0.2,
     # 'max_sim_backbone' (max-sim F), 'max_sim_projection' (Theta), 'random'
     match='max_sim_backbone',
-    data_preprocessor=dict(
-        type='SelfSupDataPreprocessor',
-        mean=(123.675, 116.28, 103.53),
-        std=(58.395, 57.12, 57.375),
-        bgr_to_rgb=True),
-    backbone=dict(
-        type='ResNet',
-        depth=50,
-        in_channels=3,
-        out_indices=[4],  # 0: conv-1, x: stage-x
-        norm_cfg=dict(type='BN')),
     neck=dict(
         type='DenseProjectionNeck',
         in_channels=2048,

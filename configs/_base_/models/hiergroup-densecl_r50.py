@@ -6,6 +6,10 @@ _base_ = ['./densecl_r50.py']
 model = dict(
     type='HierGroupDenseCL',
     backbone=dict(out_indices=(3, 4)),
+    # hg_neck / hg_head / hg_sampler: HG's settings, as hiergroup_r50.py's
+    # neck / head / sampler. Written out again on purpose: a config takes
+    # `model` from one base only, and a shared top-level variable would
+    # show up as an extra key in every merged config.
     hg_neck=dict(
         type='HypercolumnNeck',
         in_channels=(1024, 2048),

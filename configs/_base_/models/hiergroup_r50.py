@@ -3,19 +3,11 @@
 # concatenated, 3x3 conv to a 32-d embedding), trained with the pixel
 # contrastive loss whose positives / negatives are drawn from the image's
 # region tree (sec. 3 and 4.2 of the paper).
+_base_ = ['./resnet50.py']  # backbone, data_preprocessor
+
 model = dict(
     type='HierGroup',
-    data_preprocessor=dict(
-        type='SelfSupDataPreprocessor',
-        mean=(123.675, 116.28, 103.53),
-        std=(58.395, 57.12, 57.375),
-        bgr_to_rgb=True),
-    backbone=dict(
-        type='ResNet',
-        depth=50,
-        in_channels=3,
-        out_indices=(3, 4),  # layer3 (stride 16), layer4 (stride 32)
-        norm_cfg=dict(type='BN')),
+    backbone=dict(out_indices=(3, 4)),  # layer3 (stride 16), layer4 (32)
     neck=dict(
         type='HypercolumnNeck',
         in_channels=(1024, 2048),

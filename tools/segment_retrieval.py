@@ -37,13 +37,12 @@ sys.path.insert(0, ROOT)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    from dense_ssl.applications.embedding import add_embedder_args
     p = argparse.ArgumentParser(
         description='Segment retrieval mIoU of a dense embedding (HG sec. '
         '5.2): K-means segments, nearest database segment labels.',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument('config', help='model config (training config)')
-    p.add_argument('--checkpoint', help='checkpoint (.pth); none: random '
-                   'init (a baseline)')
+    add_embedder_args(p)  # config, --checkpoint, --feature, --device
     p.add_argument('--db-images', required=True,
                    help='folder of database images')
     p.add_argument('--db-labels', required=True,
@@ -63,13 +62,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='classes of the label PNGs (VOC: 21 with background)')
     p.add_argument('--ignore-index', type=int, default=255,
                    help='label value left out of the mIoU and the votes')
-    p.add_argument('--feature', choices=('auto', 'backbone'), default='auto',
-                   help="'auto': the HG hypercolumn when the model has one, "
-                   "else the last backbone map")
     p.add_argument('--out', help='folder to write the query predictions '
                    '(palette PNGs)')
-    p.add_argument('--device', default='cpu', help='torch device of the '
-                   'model (e.g. cuda:0)')
     p.add_argument('--seed', type=int, default=0, help='K-means seed')
     return p.parse_args(argv)
 
@@ -108,21 +102,18 @@ def main(argv: Optional[List[str]] = None) -> dict:
     from mmengine.utils import ProgressBar
 
     from dense_ssl.applications import image_io
-    from dense_ssl.applications.embedding import DenseEmbedder
+    from dense_ssl.applications.embedding import embedder_from_args
     from dense_ssl.applications.metrics import (confusion_matrix,
                                                 iou_from_confusion)
     from dense_ssl.applications.segment_retrieval import (SegmentBank,
                                                           bank_from_image,
                                                           predict_image)
-    if not os.path.isfile(args.config):
-        raise SystemExit(f'config {args.config}: no such file')
     try:
         db_files = image_io.list_images(args.db_images, '--db-images')
         q_files = image_io.list_images(args.query_images, '--query-images')
-        embedder = DenseEmbedder(args.config, args.checkpoint, args.device,
-                                 args.feature)
     except (FileNotFoundError, ValueError) as exc:
         raise SystemExit(str(exc))
+    embedder = embedder_from_args(args)
     gen = torch.Generator().manual_seed(args.seed)
     try:
         print(f'database: {len(db_files)} images')

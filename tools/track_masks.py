@@ -31,13 +31,14 @@ sys.path.insert(0, ROOT)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    from dense_ssl.applications.embedding import add_embedder_args
     p = argparse.ArgumentParser(
         description='Instance mask propagation by embedding similarity '
         '(HG sec. 5.3), with DAVIS J and F when ground truth is given.',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument('config', help='model config (training config)')
-    p.add_argument('--checkpoint', help='checkpoint (.pth); none: random '
-                   'init (a baseline)')
+    # config, --checkpoint, --feature, --device
+    add_embedder_args(p, device_help='torch device of the model and the '
+                      'matching (e.g. cuda:0)')
     p.add_argument('--frames', required=True,
                    help='folder of the frames (sorted by file name)')
     p.add_argument('--first-mask', required=True,
@@ -61,11 +62,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    'the frame\'s longer side) subtracted from the cosine')
     p.add_argument('--radius', type=float, help='only match reference '
                    'pixels within this many embedding cells')
-    p.add_argument('--feature', choices=('auto', 'backbone'), default='auto',
-                   help="'auto': the HG hypercolumn when the model has one, "
-                   'else the last backbone map')
-    p.add_argument('--device', default='cpu', help='torch device of the '
-                   'model and the matching (e.g. cuda:0)')
     return p.parse_args(argv)
 
 
@@ -93,18 +89,15 @@ def main(argv: Optional[List[str]] = None) -> dict:
     from mmengine.utils import ProgressBar
 
     from dense_ssl.applications import image_io
-    from dense_ssl.applications.embedding import DenseEmbedder
+    from dense_ssl.applications.embedding import embedder_from_args
     from dense_ssl.applications.mask_tracking import MaskPropagator
-    for opt, path in (('config', args.config),
-                      ('--first-mask', args.first_mask)):
-        if not os.path.isfile(path):
-            raise SystemExit(f'{opt} {path}: no such file')
+    if not os.path.isfile(args.first_mask):
+        raise SystemExit(f'--first-mask {args.first_mask}: no such file')
     try:
         frames = image_io.list_images(args.frames, '--frames')
-        embedder = DenseEmbedder(args.config, args.checkpoint, args.device,
-                                 args.feature)
     except (FileNotFoundError, ValueError) as exc:
         raise SystemExit(str(exc))
+    embedder = embedder_from_args(args)
     if len(frames) < 2:
         raise SystemExit(f'--frames {args.frames}: need at least 2 frames')
     mask0 = image_io.read_index_png(args.first_mask)

@@ -10,7 +10,12 @@ Which map is "the embedding": ``HierGroup.embed`` (the 32-d hypercolumn,
 stride 4); ``backbone`` + ``hg_neck`` for ``HierGroupMoCo`` /
 ``HierGroupDenseCL``; otherwise (or with ``feature='backbone'``) the last
 backbone output (stride 32 for a ResNet).
+
+:func:`add_embedder_args` / :func:`embedder_from_args` are the command-line
+side shared by ``tools/segment_retrieval.py`` and ``tools/track_masks.py``.
 """
+import argparse
+import os
 from typing import Optional, Tuple
 
 import numpy as np
@@ -71,7 +76,6 @@ class DenseEmbedder:
         self.device = torch.device(device)
 
     def _load(self, path: str) -> None:
-        import os
         if not os.path.isfile(path):
             raise FileNotFoundError(f'--checkpoint {path}: no such file')
         # not torch.serialization.safe_globals(...): its exit REMOVES the
@@ -153,3 +157,37 @@ def upsample_embedding(embedding: Tensor, stride: int,
     up = F.interpolate(embedding[None], size=(h * stride, w * stride),
                        mode='bilinear', align_corners=False)[0]
     return up[:, :size[0], :size[1]]
+
+
+def add_embedder_args(parser: argparse.ArgumentParser,
+                      device_help: str = 'torch device of the model (e.g. '
+                      'cuda:0)') -> None:
+    """Add the options that choose the embedding to a tool's parser.
+
+    ``config`` (positional), ``--checkpoint``, ``--feature`` and
+    ``--device``: the arguments of :class:`DenseEmbedder`.
+    """
+    parser.add_argument('config', help='model config (training config)')
+    parser.add_argument('--checkpoint', help='checkpoint (.pth); none: '
+                        'random init (a baseline)')
+    parser.add_argument('--feature', choices=('auto', 'backbone'),
+                        default='auto',
+                        help="'auto': the HG hypercolumn when the model has "
+                        'one, else the last backbone map')
+    parser.add_argument('--device', default='cpu', help=device_help)
+
+
+def embedder_from_args(args: argparse.Namespace) -> DenseEmbedder:
+    """The :class:`DenseEmbedder` of :func:`add_embedder_args`' options.
+
+    Raises:
+        SystemExit: the config or checkpoint is missing or unreadable (the
+            message names the file), so a tool stops without a traceback.
+    """
+    if not os.path.isfile(args.config):
+        raise SystemExit(f'config {args.config}: no such file')
+    try:
+        return DenseEmbedder(args.config, args.checkpoint, args.device,
+                             args.feature)
+    except (FileNotFoundError, ValueError) as exc:
+        raise SystemExit(str(exc))

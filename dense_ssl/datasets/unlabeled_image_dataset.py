@@ -1,55 +1,11 @@
 """Images without labels, from a folder tree, a COCO json or an image list."""
-import json
-import os
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
 from mmengine.dataset import BaseDataset
 
+from dense_ssl.image_lists import IMG_EXTENSIONS, list_images, read_image_list
 from dense_ssl.registry import DATASETS
-
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.ppm', '.pgm', '.tif',
-                  '.tiff', '.webp')
-
-
-def list_images(folder: str,
-                extensions: Sequence[str] = IMG_EXTENSIONS) -> List[str]:
-    """Paths (relative to ``folder``, sorted) of every image below it."""
-    if not osp.isdir(folder):
-        raise FileNotFoundError(f'image folder not found: {folder}')
-    found = []
-    for root, _, files in os.walk(folder, followlinks=True):
-        found += [
-            osp.relpath(osp.join(root, name), folder) for name in files
-            if name.lower().endswith(tuple(extensions))
-        ]
-    return sorted(found)
-
-
-def read_image_list(ann_file: str) -> List[str]:
-    """Image file names listed by a COCO json or a text list (one per line).
-
-    A text line's first column is used, so ImageNet-style ``path label`` lists
-    work; a line with no extension (a VOC image-set id) gets ``.jpg``.
-    """
-    if not osp.isfile(ann_file):
-        raise FileNotFoundError(f'annotation file not found: {ann_file}')
-    if ann_file.endswith('.json'):
-        with open(ann_file) as f:
-            coco = json.load(f)
-        if 'images' not in coco:
-            raise ValueError(f'{ann_file} has no "images" list: is it a '
-                             'COCO-format json?')
-        return [img['file_name'] for img in coco['images']]
-    names = []
-    with open(ann_file) as f:
-        for line in f:
-            parts = line.split()
-            if not parts:
-                continue
-            name = parts[0]
-            names.append(name if osp.splitext(name)[1] else name + '.jpg')
-    return names
 
 
 @DATASETS.register_module()

@@ -27,11 +27,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..image_lists import IMG_EXTENSIONS, list_images, read_coco_images, read_list_file
 from .hierarchy import HierarchyBuilder
 from .store import FORMAT_VERSION, completed_chunks, encode_region_tree, write_chunk
-
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.ppm', '.pgm', '.tif', '.tiff', '.webp')
-
 
 @dataclass(frozen=True)
 class ImageItem:
@@ -42,42 +40,19 @@ class ImageItem:
 
 def list_folder_images(root: str, extensions: Sequence[str] = IMG_EXTENSIONS) -> List[ImageItem]:
     """Every image below ``root`` (recursive, sorted); ids are posix paths relative to it."""
-    if not osp.isdir(root):
-        raise FileNotFoundError(f'image folder not found: {root}')
-    items = []
-    for cur, dirs, files in os.walk(root, followlinks=True):
-        dirs.sort()
-        for name in sorted(files):
-            if name.lower().endswith(tuple(extensions)):
-                rel = osp.relpath(osp.join(cur, name), root).replace(os.sep, '/')
-                items.append(ImageItem(rel, osp.join(cur, name)))
-    return items
+    return [ImageItem(n, osp.join(root, n)) for n in list_images(root, extensions)]
 
 
 def list_coco_images(json_path: str, img_root: str) -> List[ImageItem]:
     """The ``images`` of a COCO json, in file order; ids are their ``file_name``."""
-    if not osp.isfile(json_path):
-        raise FileNotFoundError(f'COCO json not found: {json_path}')
-    with open(json_path) as f:
-        doc = json.load(f)
-    if 'images' not in doc:
-        raise ValueError(f'{json_path} has no "images" list: is it a COCO-format json?')
-    return [ImageItem(im['file_name'], osp.join(img_root, im['file_name'])) for im in doc['images']]
+    return [ImageItem(n, osp.join(img_root, n)) for n in read_coco_images(json_path)]
 
 
 def list_voc_images(list_path: str, img_root: str, ext: str = '.jpg') -> List[ImageItem]:
     """A VOC image-set list (one id per line, e.g. ``2007_000032``); ids get ``ext``
-    appended (``2007_000032.jpg``), like ``UnlabeledImageDataset`` names them."""
-    if not osp.isfile(list_path):
-        raise FileNotFoundError(f'image-set list not found: {list_path}')
-    items = []
-    with open(list_path) as f:
-        for line in f:
-            parts = line.split()
-            if parts:
-                name = parts[0] if osp.splitext(parts[0])[1] else parts[0] + ext
-                items.append(ImageItem(name, osp.join(img_root, name)))
-    return items
+    appended (``2007_000032.jpg``), as ``UnlabeledImageDataset`` names them (one
+    listing, ``dense_ssl.image_lists``, serves both)."""
+    return [ImageItem(n, osp.join(img_root, n)) for n in read_list_file(list_path, ext)]
 
 
 def read_image(path: str) -> np.ndarray:

@@ -37,11 +37,24 @@ def read_coco_images(json_path: str) -> List[str]:
     """The ``file_name`` of every entry of a COCO json's ``images``, in order."""
     _check_file(json_path)
     with open(json_path) as f:
-        coco = json.load(f)
-    if 'images' not in coco:
+        try:
+            coco = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f'{json_path} is not valid json ({e}): a '
+                             'truncated or edited COCO file?') from None
+    if not isinstance(coco, dict) or not isinstance(coco.get('images'),
+                                                    list):
         raise ValueError(f'{json_path} has no "images" list: is it a '
                          'COCO-format json?')
-    return [img['file_name'] for img in coco['images']]
+    names = []
+    for i, img in enumerate(coco['images']):
+        name = img.get('file_name') if isinstance(img, dict) else None
+        if not isinstance(name, str) or not name:
+            raise ValueError(
+                f'{json_path}: images[{i}] has no "file_name" string '
+                f'(entry: {str(img)[:200]})')
+        names.append(name)
+    return names
 
 
 def read_list_file(list_path: str, ext: str = '.jpg') -> List[str]:

@@ -10,6 +10,10 @@ default_hooks = dict(
     # keep the latest 3 checkpoints; `--resume` continues from the last one
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # NaN / Inf loss: stop naming the iteration and term, before any
+    # checkpoint of that step; `default_hooks.finite_loss.action=skip` skips
+    # such steps instead (docs/reliability_training.md)
+    finite_loss=dict(type='FiniteLossHook'),
 )
 
 env_cfg = dict(

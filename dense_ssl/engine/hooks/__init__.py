@@ -1,4 +1,5 @@
 """Hooks (registered in the dense_ssl scope)."""
 from .dense_loss_warmup_hook import DenseLossWarmupHook
+from .finite_loss_hook import FiniteLossHook, NonFiniteLossError
 
-__all__ = ['DenseLossWarmupHook']
+__all__ = ['DenseLossWarmupHook', 'FiniteLossHook', 'NonFiniteLossError']

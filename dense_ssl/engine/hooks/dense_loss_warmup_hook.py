@@ -4,6 +4,7 @@ from typing import Optional, Sequence
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from dense_ssl.models.utils.validation import check_loss_lambda
 from dense_ssl.registry import HOOKS
 
 
@@ -32,6 +33,9 @@ class DenseLossWarmupHook(Hook):
                  loss_lambda: Optional[float] = None) -> None:
         if warmup_iters < 0:
             raise ValueError(f'warmup_iters={warmup_iters} must be >= 0')
+        if loss_lambda is not None:
+            loss_lambda = check_loss_lambda(loss_lambda,
+                                            'DenseLossWarmupHook')
         self.warmup_iters = warmup_iters
         self.loss_lambda = loss_lambda
 

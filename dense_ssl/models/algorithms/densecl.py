@@ -11,7 +11,8 @@ from torch import Tensor
 from dense_ssl.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
 from ..losses import combine_global_dense, dense_info_nce, info_nce
-from ..utils import gather_positions, match_max_sim, match_random, pool_to_grid
+from ..utils import (check_loss_lambda, gather_positions, match_max_sim,
+                     match_random, pool_to_grid)
 from .momentum_contrast import EncodedViews, MomentumContrastBase
 
 MATCHINGS = ('max_sim_backbone', 'max_sim_projection', 'random')
@@ -110,7 +111,7 @@ class DenseCLAlgorithm(MomentumContrastBase):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.loss_lambda = loss_lambda
+        self.loss_lambda = check_loss_lambda(loss_lambda, type(self).__name__)
         self.match = match
 
     def _features(self, enc: EncodedViews) -> DenseCLFeatures:

@@ -15,7 +15,7 @@ from mmselfsup.models.algorithms.base import BaseModel
 from mmselfsup.structures import SelfSupDataSample
 from ..sampling import (HGTargets, HierarchySampler, collect_hg_targets,
                         downsample_labels, reference_indices)
-from ..utils import init_selfsup_model
+from ..utils import check_neck_matches_backbone, init_selfsup_model
 
 
 def gather_rows(maps: Sequence[Tensor], rows: Tensor) -> Tensor:
@@ -121,6 +121,7 @@ class HierGroup(BaseModel):
             head = dict(type='HierarchyLossHead')
         init_selfsup_model(self, backbone, neck, head, pretrained,
                            data_preprocessor, init_cfg)
+        check_neck_matches_backbone(self.neck, self.backbone)
         self.sampler = HierarchySampler(**(sampler or {}))
         self.symmetric = symmetric
 

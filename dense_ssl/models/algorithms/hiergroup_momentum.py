@@ -30,6 +30,7 @@ from torch import Tensor
 from dense_ssl.registry import MODELS
 from mmselfsup.structures import SelfSupDataSample
 from ..sampling import HierarchySampler, collect_hg_targets
+from ..utils import check_neck_matches_backbone
 from .densecl import DenseCLAlgorithm, DenseCLFeatures
 from .hiergroup import hierarchy_term
 from .mocov2 import MoCoFeatures, MoCoV2Algorithm
@@ -65,6 +66,7 @@ class _HierarchyBranch:
                  **kwargs) -> None:
         super().__init__(backbone=backbone, neck=neck, **kwargs)
         self.hg_neck = MODELS.build(hg_neck)
+        check_neck_matches_backbone(self.hg_neck, self.backbone, 'hg_neck')
         self.hg_head = MODELS.build(
             hg_head if hg_head is not None else dict(
                 type='HierarchyLossHead'))

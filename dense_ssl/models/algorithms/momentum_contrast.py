@@ -15,7 +15,8 @@ from torch import Tensor
 
 from mmselfsup.models.algorithms.base import BaseModel
 from mmselfsup.structures import SelfSupDataSample
-from ..utils import (batch_shuffle_ddp, batch_unshuffle_ddp, check_queue_len,
+from ..utils import (batch_shuffle_ddp, batch_unshuffle_ddp,
+                     check_neck_matches_backbone, check_queue_len,
                      concat_all_gather, enqueue_, init_selfsup_model,
                      new_queue)
 
@@ -144,6 +145,7 @@ class MomentumContrastBase(BaseModel):
         # head=None: only its temperature is used (_temperature_from).
         init_selfsup_model(self, backbone, neck, None, pretrained,
                            data_preprocessor, init_cfg)
+        check_neck_matches_backbone(self.neck, self.backbone, last_only=True)
         self.temperature = _temperature_from(head, temperature)
         self.queue_len = queue_len
         self.feat_dim = feat_dim

@@ -6,6 +6,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from dense_ssl.registry import MODELS
+from ..utils.validation import check_num_grid
 
 
 @MODELS.register_module()
@@ -34,6 +35,7 @@ class DenseProjectionNeck(BaseModule):
                  num_grid: Optional[int] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg)
+        check_num_grid(num_grid)
         self.num_grid = num_grid
         self.mlp = nn.Sequential(
             nn.Linear(in_channels, hid_channels), nn.ReLU(inplace=True),

@@ -72,7 +72,33 @@ def _allow_cpu_distributed() -> None:
     MMDistributedDataParallel.__init__ = __init__
 
 
+def _no_persistent_workers_without_workers() -> None:
+    # PyTorch's DataLoader raises "persistent_workers option needs
+    # num_workers > 0" while every shipped config sets persistent_workers=True:
+    # `--cfg-options train_dataloader.num_workers=0` (the usual debugging
+    # setting) would crash. With no workers there is nothing to keep alive,
+    # so the option is switched off (issue 11, item 14).
+    from mmengine.runner import Runner
+    build = Runner.__dict__['build_dataloader']
+    if getattr(build.__func__, '_dense_ssl_workers', False):
+        return
+    build_fn = build.__func__
+
+    def build_dataloader(dataloader, *args, **kwargs):
+        if isinstance(dataloader, dict) and dataloader.get(
+                'persistent_workers') and not dataloader.get(
+                    'num_workers', 0):
+            dataloader = dataloader.copy()
+            dataloader['persistent_workers'] = False
+        return build_fn(dataloader, *args, **kwargs)
+
+    wrapped = staticmethod(functools.wraps(build_fn)(build_dataloader))
+    wrapped.__func__._dense_ssl_workers = True
+    Runner.build_dataloader = wrapped
+
+
 def apply_all() -> None:
     _add_missing_mmselfsup_runner_module()
     _allow_runner_checkpoints()
     _allow_cpu_distributed()
+    _no_persistent_workers_without_workers()

@@ -19,7 +19,8 @@ def non_finite_terms(log_vars: Optional[dict]) -> dict:
         if 'loss' not in name:
             continue
         try:
-            value = float(value)
+            value = float(value.detach() if hasattr(value, 'detach')
+                          else value)
         except (TypeError, ValueError):
             continue
         if not math.isfinite(value):

@@ -180,6 +180,12 @@ def load_backbone_weights(backbone: torch.nn.Module, path: str) -> None:
     if any(k.startswith('backbone.') for k in state):
         state = {k[len('backbone.'):]: v for k, v in state.items()
                  if k.startswith('backbone.')}
+    from dense_ssl.applications.weights import check_same_shapes
+    try:
+        check_same_shapes(state, backbone.state_dict(), path,
+                          what='the backbone of --config')
+    except ValueError as exc:
+        raise SystemExit(str(exc))
     missing, unexpected = backbone.load_state_dict(state, strict=False)
     if missing:
         raise SystemExit(

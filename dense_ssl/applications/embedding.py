@@ -97,6 +97,8 @@ class DenseEmbedder:
         if not any(k in own for k in state):
             # an exported bare backbone (tools/model_converters)
             state = {f'backbone.{k}': v for k, v in state.items()}
+        from .weights import check_same_shapes
+        check_same_shapes(state, own, path)
         missing, _ = self.model.load_state_dict(state, strict=False)
         needed = [k for k in missing
                   if k.startswith(self._needed_prefixes())]

@@ -23,9 +23,11 @@ Example:
       work_dirs/densecl_r50_coco/epoch_800.pth densecl_r50_coco_backbone.pth
 """
 import argparse
+import errno
 import os
 import pickle
 import sys
+import tempfile
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -61,6 +63,61 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def atomic_write(path: str, write) -> None:
+    """``write(file)`` to a temporary name beside ``path``, renamed to
+    ``path`` only once complete: a full disk or a crash never leaves a
+    truncated ``path`` (issue 11, item 11); the temporary file is removed.
+
+    Raises:
+        CheckpointError: "no space left on <path>" (ENOSPC) or another
+            OSError, naming ``path``.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + '.',
+                               suffix='.tmp', dir=folder)
+    raw = os.fdopen(fd, 'wb')
+    f = _RecordingFile(raw)
+    try:
+        try:
+            write(f)
+            raw.flush()
+            os.fsync(raw.fileno())
+        finally:
+            raw.close()
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        # torch.save reports a failed write as "unexpected pos ...": the
+        # OSError of the write itself is what tells why
+        err = f.error or (exc if isinstance(exc, OSError) else None)
+        if err is None:
+            raise
+        if err.errno == errno.ENOSPC:
+            raise CheckpointError(
+                f'no space left on {path}: nothing written (free space on '
+                'its disk or write elsewhere)') from exc
+        raise CheckpointError(f'cannot write {path}: {err}') from exc
+
+
+class _RecordingFile:
+    """A binary file that remembers the OSError of a failed ``write``."""
+
+    def __init__(self, f):
+        self._f = f
+        self.error = None
+
+    def write(self, data):
+        try:
+            return self._f.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+
 def export(checkpoint: str, output: str, fmt: str = 'openmmlab',
            prefix: str = 'backbone.', num_classes: int = 1000) -> Dict:
     """Write the backbone of ``checkpoint`` to ``output``; return a summary.
@@ -89,15 +146,16 @@ def export(checkpoint: str, output: str, fmt: str = 'openmmlab',
     if fmt == 'openmmlab':
         out = {'backbone.' + k: v.detach().clone().contiguous()
                for k, v in backbone.items()}
-        torch.save(dict(state_dict=out, meta=meta), output)
+        payload = dict(state_dict=out, meta=meta)
+        atomic_write(output, lambda f: torch.save(payload, f))
     elif fmt == 'torchvision':
         out = to_torchvision(backbone, layout, num_classes)
-        torch.save(out, output)
+        atomic_write(output, lambda f: torch.save(out, f))
     else:
         out = to_detectron2(backbone)
-        with open(output, 'wb') as f:
-            pickle.dump(dict(model=out, __author__='dense_ssl',
-                             matching_heuristics=True), f)
+        atomic_write(output, lambda f: pickle.dump(
+            dict(model=out, __author__='dense_ssl',
+                 matching_heuristics=True), f))
     return dict(arch=layout.name, kept=len(backbone), written=len(out),
                 dropped=dict(sorted(dropped.items())))
 

@@ -54,3 +54,31 @@ class UnlabeledImageDataset(BaseDataset):
     def load_data_list(self) -> List[dict]:
         img_dir, names = self.image_names()
         return [dict(img_path=osp.join(img_dir, n)) for n in names]
+
+    def __getitem__(self, idx: int) -> dict:
+        """As BaseDataset's, but when no image in ``max_refetch + 1`` tries
+        could be read, say how many were tried and where the reasons are
+        (issue 11, item 12) instead of "Cannot find valid image after N!"."""
+        if self.test_mode:
+            return super().__getitem__(idx)
+        if not self._fully_initialized:
+            self.full_init()
+        tried = []
+        for _ in range(self.max_refetch + 1):
+            data = self.prepare_data(idx)
+            if data is not None:
+                return data
+            tried.append(idx)
+            idx = self._rand_another()
+        where = 'the "skipping unreadable image" warnings of the log'
+        files = [t.error_file for t in getattr(self.pipeline, 'transforms',
+                                               [])
+                 if getattr(t, 'error_file', None)]
+        if files:
+            where += ' and ' + ', '.join(files)
+        img_dir = self.data_prefix.get('img_path', '') or self.data_root
+        raise RuntimeError(
+            f'no readable image in {len(tried)} tries ({len(set(tried))} '
+            f'different images of the {len(self)} of '
+            f'{self.ann_file or img_dir}): the reasons are in {where}. '
+            'Check the images, or remove the broken ones from the list.')

@@ -75,7 +75,8 @@ def test_skip_restores_the_step_and_continues(tmp_path):
 
 
 def test_skip_gives_up_after_max_skips(tmp_path):
-    runner = _runner(tmp_path, NaNAt(bad_steps=range(1, 20)), max_iters=6, name='give_up',
+    runner = _runner(tmp_path, NaNAt(bad_steps=range(1, 20)), max_iters=6,
+                     name='give_up',
                      hook=dict(type='FiniteLossHook', action='skip',
                                max_skips=2))
     with pytest.raises(NonFiniteLossError, match='iteration 3 .*2 skipped'):

@@ -53,7 +53,8 @@ def check_neck_channels(neck_name: str, neck_in: Sequence[int],
     if neck_in != backbone_channels:
         raise ValueError(
             f'{neck_name}.in_channels='
-            f'{neck_in if len(neck_in) > 1 else neck_in[0]} does not match the backbone, whose outputs it receives have '
+            f'{neck_in if len(neck_in) > 1 else neck_in[0]} does not match '
+            'the backbone, whose outputs it receives have '
             f'{backbone_channels} channels (e.g. 2048 for ResNet-50/101 '
             'layer4, 512 for ResNet-18/34): set the neck in_channels to the '
             "backbone's, or the backbone out_indices/depth to the neck's")

@@ -25,12 +25,24 @@ class DenseLossWarmupHook(Hook):
         warmup_iters: iterations with the dense loss switched off (1000).
         loss_lambda: weight after the warm-up; None: the model's own
             ``loss_lambda`` as configured.
+        start_iters: MMSelfSup's name for ``warmup_iters`` (its
+            ``DenseCLHook(start_iters=...)``), accepted so its configs port
+            over unchanged; giving both with different values is an error.
     """
 
     priority = 'NORMAL'
 
-    def __init__(self, warmup_iters: int = 1000,
-                 loss_lambda: Optional[float] = None) -> None:
+    def __init__(self, warmup_iters: Optional[int] = None,
+                 loss_lambda: Optional[float] = None,
+                 start_iters: Optional[int] = None) -> None:
+        if (warmup_iters is not None and start_iters is not None
+                and warmup_iters != start_iters):
+            raise ValueError(
+                f'DenseLossWarmupHook: warmup_iters={warmup_iters} and '
+                f'start_iters={start_iters} (MMSelfSup\'s name for the same '
+                'setting) disagree; give one of them')
+        if warmup_iters is None:
+            warmup_iters = 1000 if start_iters is None else start_iters
         if warmup_iters < 0:
             raise ValueError(f'warmup_iters={warmup_iters} must be >= 0')
         if loss_lambda is not None:

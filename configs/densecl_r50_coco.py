@@ -6,4 +6,4 @@ _base_ = [
     '_base_/schedules/sgd_coslr-800e_coco.py',
     '_base_/default_runtime.py',
 ]
-# Speed switches: `model.channels_last=True`; mixed precision with `--amp`.
+# Speed: channels-last is on (model base); mixed precision with `--amp`.

@@ -90,6 +90,9 @@ class HierGroup(BaseModel):
         """(N, D, H/4, W/4) hypercolumn embedding (as :meth:`embed`)."""
         return self.embed(images)
 
+    #: modules whose weights :meth:`extract_dense` reads
+    dense_modules = ('backbone', 'neck')
+
     def predict(self, inputs: List[Tensor],
                 data_samples: Optional[List[SelfSupDataSample]] = None,
                 **kwargs) -> SelfSupDataSample:

@@ -176,10 +176,7 @@ class MomentumContrast(BaseModel):
         The queues are updated after every loss is built: the fused
         InfoNCE keeps no reference to them for the backward pass.
         """
-        im_q, im_k = self._views(inputs)
-        q_levels = self.backbone(im_q)
-        q_out = self.neck(q_levels[self.neck_levels])
-        views = EncodedViews(q_levels, q_out, *self._encode_keys(im_k))
+        views = self.encode(inputs)
         losses, keys = {}, {}
         for objective in self.objectives:
             out = objective(self, views, data_samples)
@@ -188,6 +185,15 @@ class MomentumContrast(BaseModel):
         for name, k in keys.items():
             self._dequeue_and_enqueue(name, k)
         return losses
+
+    def encode(self, inputs: List[Tensor]) -> EncodedViews:
+        """Query view with grad; key view by the momentum encoder, after
+        its update, with shuffle-BN when distributed (keys stay shuffled:
+        objectives unshuffle what they use)."""
+        im_q, im_k = self._views(inputs)
+        q_levels = self.backbone(im_q)
+        q_out = self.neck(q_levels[self.neck_levels])
+        return EncodedViews(q_levels, q_out, *self._encode_keys(im_k))
 
     @torch.no_grad()
     def _encode_keys(
@@ -277,12 +283,22 @@ class MomentumContrast(BaseModel):
         return self.backbone(self._memory_format(inputs[0]))
 
     def extract_dense(self, images: Tensor) -> Tensor:
-        """(N, C, h, w) dense embedding of images, not normalised: the HG
-        hypercolumn when the model has one, else the last backbone map."""
+        """(N, C, h, w) dense embedding of images, not normalised: the first
+        objective's own (HG's hypercolumn), else the last backbone map."""
         levels = self.backbone(self._memory_format(images))
-        if hasattr(self, 'hg_neck'):
-            return self.hg_neck(levels)[0]
+        for objective in self.objectives:
+            emb = objective.dense_embedding(self, levels)
+            if emb is not None:
+                return emb
         return levels[-1]
+
+    @property
+    def dense_modules(self) -> Tuple[str, ...]:
+        """Modules whose weights :meth:`extract_dense` reads."""
+        for objective in self.objectives:
+            if objective.dense_modules:
+                return ('backbone', ) + objective.dense_modules
+        return ('backbone', )
 
     def predict(self, inputs: List[Tensor],
                 data_samples: Optional[List[SelfSupDataSample]] = None,

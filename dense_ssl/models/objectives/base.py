@@ -65,6 +65,8 @@ class Objective:
     """
 
     reads_all_levels = False
+    #: modules of the model that :meth:`dense_embedding` reads
+    dense_modules: Tuple[str, ...] = ()
 
     def build(self, model) -> None:
         """Register queues (``model.add_queue``), modules and momentum pairs
@@ -74,3 +76,9 @@ class Objective:
     def __call__(self, model, views: EncodedViews,
                  data_samples) -> ObjectiveOutput:
         raise NotImplementedError
+
+    def dense_embedding(self, model, levels: Tuple[Tensor, ...]
+                        ) -> Optional[Tensor]:
+        """The objective's own dense embedding of backbone outputs, if it
+        has one (HG's hypercolumn); None: the model's last backbone map."""
+        return None

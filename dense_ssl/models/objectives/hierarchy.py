@@ -106,6 +106,7 @@ class Hierarchy(Objective):
     """
 
     reads_all_levels = True
+    dense_modules = ('hg_neck', )
 
     def __init__(self, neck: dict = dict(type='HypercolumnNeck'),
                  head: Optional[dict] = None,
@@ -137,3 +138,6 @@ class Hierarchy(Objective):
                                         cns_views=(0, ))
         return ObjectiveOutput(
             dict(loss_hg=self.weight * loss, hg_aug_valid=aug_frac), {})
+
+    def dense_embedding(self, model, levels: Tuple[Tensor, ...]) -> Tensor:
+        return model.hg_neck(levels)[0]

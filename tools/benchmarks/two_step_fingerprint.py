@@ -125,11 +125,11 @@ def main(argv=None):
     if args.compare:
         with open(args.compare) as f:
             before = json.load(f)
-        bad = []
+        bad, new = [], []
         for path, rec in result.items():
             old = before.get(path)
-            if old is None:
-                bad.append(f'{path}: not in {args.compare}')
+            if old is None:  # a config added since
+                new.append(path)
                 continue
             if old['losses'] != rec['losses']:
                 bad.append(f'{path}: losses differ {old["losses"]} vs '
@@ -142,8 +142,10 @@ def main(argv=None):
         if bad:
             print('NOT bit-identical:\n  ' + '\n  '.join(bad))
             return 1
-        print(f'bit-identical to {args.compare}: {len(result)} configs, '
-              f'{sum(len(r["state"]) for r in result.values())} tensors')
+        same = [p for p in result if p not in new]
+        print(f'bit-identical to {args.compare}: {len(same)} configs, '
+              f'{sum(len(result[p]["state"]) for p in same)} tensors'
+              + (f'; not compared (new): {new}' if new else ''))
     return 0
 
 

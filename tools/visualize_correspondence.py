@@ -171,8 +171,8 @@ def build_backbone(config: Optional[str]) -> torch.nn.Module:
 
 def load_backbone_weights(backbone: torch.nn.Module, path: str) -> None:
     """Load a full pre-training checkpoint or an exported backbone."""
-    from model_converters.checkpoint_io import (CheckpointError, safe_load,
-                                                state_dict_of)
+    from dense_ssl.checkpoint_safety import (CheckpointError, safe_load,
+                                             state_dict_of)
     try:
         state = state_dict_of(safe_load(path), path)
     except CheckpointError as exc:

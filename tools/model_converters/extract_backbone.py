@@ -16,7 +16,8 @@ Formats (``--format``):
                ResNet names (stem.conv1, res2..res5, convN.norm, shortcut).
 
 The input is read with ``torch.load(weights_only=True)``; the few plain-data
-types of a Runner checkpoint are allowed by name (see ``checkpoint_io``).
+types of a Runner checkpoint are allowed by name (see
+``dense_ssl.checkpoint_safety``).
 
 Example:
   python tools/model_converters/extract_backbone.py \\
@@ -33,8 +34,8 @@ from typing import Dict, Optional, Sequence
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checkpoint_io import (CheckpointError, safe_load,  # noqa: E402
-                           state_dict_of)
+from dense_ssl.checkpoint_safety import (CheckpointError,  # noqa: E402
+                                         safe_load, state_dict_of)
 from resnet_keys import (ArchitectureError, describe_resnet,  # noqa: E402
                          split_prefix, to_detectron2, to_torchvision)
 

@@ -6,7 +6,7 @@ import sys
 
 import torch
 
-from e2e_helpers import (ROOT, mim_train, mmselfsup_train_script, run_cmd,
+from e2e_helpers import (mim_train, mmselfsup_train_script, run_cmd,
                          tiny_densecl_options)
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -66,7 +66,7 @@ def test_resume_continues_exactly(coco_tiny, tmp_path):
     for k in a:
         if k.startswith(('queue', 'encoder_k', 'backbone', 'neck')):
             torch.testing.assert_close(a[k], b[k], rtol=0, atol=1e-6,
-                                       msg=lambda m: f'{k}: {m}')
+                                       msg=lambda m, k=k: f'{k}: {m}')
 
 
 def test_torchrun_two_cpu_processes_share_queues(coco_tiny, tmp_path):

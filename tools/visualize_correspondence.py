@@ -27,8 +27,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
 MEAN = (123.675, 116.28, 103.53)  # RGB, as the configs' data preprocessor
 STD = (58.395, 57.12, 57.375)
 DEFAULT_BACKBONE = dict(type='ResNet', depth=50, in_channels=3,
@@ -171,8 +169,8 @@ def build_backbone(config: Optional[str]) -> torch.nn.Module:
 
 def load_backbone_weights(backbone: torch.nn.Module, path: str) -> None:
     """Load a full pre-training checkpoint or an exported backbone."""
-    from model_converters.checkpoint_io import (CheckpointError, safe_load,
-                                                state_dict_of)
+    from dense_ssl.checkpoint_io import (CheckpointError, safe_load,
+                                         state_dict_of)
     try:
         state = state_dict_of(safe_load(path), path)
     except CheckpointError as exc:

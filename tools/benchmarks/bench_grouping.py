@@ -15,13 +15,11 @@ import argparse
 import os
 import os.path as osp
 import shutil
-import sys
 import tempfile
 import time
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 TARGETS = {'gradient': 12.0, 'hed': 2.0}  # img/s per core
 NUM_IMAGES_VOC_COCO = 10582 + 82783  # PASCAL train_aug + COCO train2014

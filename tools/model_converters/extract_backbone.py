@@ -16,7 +16,7 @@ Formats (``--format``):
                ResNet names (stem.conv1, res2..res5, convN.norm, shortcut).
 
 The input is read with ``torch.load(weights_only=True)``; the few plain-data
-types of a Runner checkpoint are allowed by name (see ``checkpoint_io``).
+types of a Runner checkpoint are allowed by name (see ``dense_ssl.checkpoint_io``).
 
 Example:
   python tools/model_converters/extract_backbone.py \\
@@ -32,11 +32,10 @@ from typing import Dict, Optional, Sequence
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checkpoint_io import (CheckpointError, safe_load,  # noqa: E402
-                           state_dict_of)
-from resnet_keys import (ArchitectureError, describe_resnet,  # noqa: E402
-                         split_prefix, to_detectron2, to_torchvision)
+from dense_ssl.checkpoint_io import CheckpointError, safe_load, state_dict_of
+from dense_ssl.transfer.resnet_keys import (ArchitectureError, describe_resnet,
+                                            split_prefix, to_detectron2,
+                                            to_torchvision)
 
 FORMATS = {'openmmlab': '.pth', 'torchvision': '.pth', 'detectron2': '.pkl'}
 

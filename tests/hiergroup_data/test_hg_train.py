@@ -80,6 +80,7 @@ CONFIGS = ['configs/hiergroup_r50_voc-coco.py',
            'configs/demo/hiergroup_demo.py']
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config', CONFIGS)
 def test_mim_train_two_iterations(config, hg_data, tmp_path):
     opts, ckpt = options(config, hg_data)

@@ -8,7 +8,6 @@ machines do not have (COCO, VOC, DAVIS) are thus checked in form, and their
 code path is run on the tiny sets the tests build.
 """
 import importlib.util
-import os
 import re
 import shlex
 from pathlib import Path

@@ -14,7 +14,6 @@ Every step is an ordinary command that users run on their own data too; the
 commands are printed before they run.
 """
 import argparse
-import os
 import os.path as osp
 import shlex
 import subprocess

@@ -27,8 +27,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
 MEAN = (123.675, 116.28, 103.53)  # RGB, as the configs' data preprocessor
 STD = (58.395, 57.12, 57.375)
 DEFAULT_BACKBONE = dict(type='ResNet', depth=50, in_channels=3,

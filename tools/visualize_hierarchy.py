@@ -19,8 +19,6 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[1], epilog=__doc__.split(

@@ -58,6 +58,7 @@ def tiny(tmp_path_factory):
     return root, str(cfg), str(ckpt), emb
 
 
+@pytest.mark.slow
 def test_help_runs():
     for tool in ('segment_retrieval.py', 'track_masks.py'):
         out = subprocess.run([sys.executable, os.path.join(TOOLS, tool),

@@ -64,6 +64,7 @@ def test_folder_build_skips_and_logs_bad_files(reference, image_dir, photos):
         'meta.json']
 
 
+@pytest.mark.slow
 def test_killed_build_resumes_to_the_same_store(reference, image_dir, tmp_path):
     out = str(tmp_path / 'store')
     env = dict(os.environ, DENSE_SSL_BUILD_KILL_AFTER_CHUNKS='1')

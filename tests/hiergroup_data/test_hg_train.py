@@ -86,6 +86,7 @@ CONFIGS = ['configs/hiergroup_r50_voc-coco.py',
            'configs/demo/hiergroup_demo.py']
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config', CONFIGS)
 def test_mim_train_two_iterations(config, hg_data, tmp_path):
     opts, ckpt = options(config, hg_data)
@@ -97,9 +98,9 @@ def test_mim_train_two_iterations(config, hg_data, tmp_path):
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-6000:]
     # the log line of iteration 2 carries a finite HG loss
-    second = [l for l in log.splitlines()
+    second = [line for line in log.splitlines()
               if re.search(r'(\[1\]\[2/2\]|\[2\]\[1/1\]|Iter\(train\) \[2/2\])',
-                           l) and 'loss_hg' in l]
+                           line) and 'loss_hg' in line]
     assert second, log[-4000:]
     loss_hg = float(re.search(r'loss_hg: ([-0-9.e]+)', second[0]).group(1))
     assert math.isfinite(loss_hg) and loss_hg > 0

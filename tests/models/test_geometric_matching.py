@@ -90,7 +90,7 @@ def test_trains_a_few_steps_and_logs_the_covered_share():
     g = torch.Generator().manual_seed(1)
     views = [torch.randn(4, 3, 64, 64, generator=g) for _ in range(2)]
     before = model.neck.mlp2[0].weight.detach().clone()
-    for step in range(3):
+    for _step in range(3):
         losses = model.loss([v.clone() for v in views], samples(4))
         assert losses['dense_covered'].item() == 0.5
         loss, log = model.parse_losses(losses)

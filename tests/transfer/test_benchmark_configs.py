@@ -45,6 +45,7 @@ def assert_equal_weights(got: dict, want: dict) -> None:
         assert torch.equal(got[k].cpu(), v), k
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', list(CONFIGS))
 def test_benchmark_config(name, exported, transfer_root, request):
     from mmengine.runner import Runner

@@ -33,11 +33,10 @@ from typing import Dict, Optional, Sequence
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dense_ssl.checkpoint_safety import (CheckpointError,  # noqa: E402
-                                         safe_load, state_dict_of)
-from resnet_keys import (ArchitectureError, describe_resnet,  # noqa: E402
-                         split_prefix, to_detectron2, to_torchvision)
+from dense_ssl.checkpoint_safety import CheckpointError, safe_load, state_dict_of
+from dense_ssl.transfer.resnet_keys import (ArchitectureError, describe_resnet,
+                                            split_prefix, to_detectron2,
+                                            to_torchvision)
 
 FORMATS = {'openmmlab': '.pth', 'torchvision': '.pth', 'detectron2': '.pkl'}
 

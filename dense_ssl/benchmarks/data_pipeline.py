@@ -61,13 +61,46 @@ def mmselfsup_mocov2_pipeline() -> List[dict]:
     return [dict(t) for t in cfg.train_pipeline]
 
 
+def _our_base(base: str):
+    from mmengine.config import Config
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    return Config.fromfile(
+        osp.join(root, 'configs', '_base_', 'datasets', base))
+
+
 def our_pipeline(base: str) -> List[dict]:
     """``train_pipeline`` of one of our dataset bases, e.g.
     ``mocov2_pipeline.py``."""
-    from mmengine.config import Config
-    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-    cfg = Config.fromfile(osp.join(root, 'configs', '_base_', 'datasets', base))
-    return [dict(t) for t in cfg.train_pipeline]
+    return [dict(t) for t in _our_base(base).train_pipeline]
+
+
+def our_per_view_pipeline(base: str) -> List[dict]:
+    """The base's ``view_pipeline`` run through ``MultiView``, as a config
+    that adds its own per-view steps gets it."""
+    return [dict(type='LoadImageOrSkip'),
+            dict(type='MultiView', num_views=2,
+                 transforms=[list(_our_base(base).view_pipeline)]),
+            dict(type='PackSelfSupInputs', meta_keys=['img_path'])]
+
+
+# MMSelfSup's colour steps of the MoCo-v2 view pipeline
+MMSELFSUP_COLOUR = [
+    dict(type='RandomApply', prob=0.8, transforms=[dict(
+        type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4,
+        hue=0.1)]),
+    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
+         channel_weights=(0.114, 0.587, 0.2989)),
+]
+
+
+def hg_pipeline_mmselfsup_colour(size: int = 224) -> List[dict]:
+    """Our HG pipeline with MMSelfSup's colour transforms instead of
+    ``FastColourAug`` (what the HG configs used before)."""
+    view = [dict(type='HGRandomResizedCropFlip', size=size, scale=(0.2, 1.),
+                 flip_prob=0.5), *MMSELFSUP_COLOUR]
+    return [dict(type='LoadImageOrSkip'), dict(type='HGLoadHierarchy'),
+            dict(type='HGMultiView', num_views=2, transforms=view),
+            dict(type='PackHGInputs')]
 
 
 def build_stages(pipeline: Sequence[dict]) -> List[Tuple[str, Callable]]:
@@ -82,23 +115,31 @@ def build_stages(pipeline: Sequence[dict]) -> List[Tuple[str, Callable]]:
 
 
 def time_pipelines(variants: Dict[str, List[Tuple[str, Callable]]],
-                   infos: Sequence[dict], rounds: int, warmup: int = 1,
+                   infos, rounds: int, warmup: int = 1,
                    progress: Optional[Callable[[int, int], None]] = None
                    ) -> Dict[str, Dict[str, List[float]]]:
     """CPU and wall seconds per sample of every variant, interleaved.
 
-    Every round passes over ``infos``; each image goes through every variant
-    in a rotating order, so load from other processes hits them alike.
+    Every round passes over ``infos`` (a list of data infos, or a dict
+    giving each variant its own list of the same length, in the same image
+    order); each image goes through every variant in a rotating order, so
+    load from other processes hits them alike.
     Returns ``variant -> {'cpu': [...], 'wall': [...], stage: [...]}`` (the
     stage lists hold CPU seconds, keyed ``'<i> <type>'``).
     """
     out = {v: {'cpu': [], 'wall': []} for v in variants}
     names = list(variants)
-    total = (warmup + rounds) * len(infos)
+    if not isinstance(infos, dict):
+        infos = {v: infos for v in names}
+    n = len(infos[names[0]])
+    if any(len(infos[v]) != n for v in names):
+        raise ValueError('every variant needs as many data infos')
+    total = (warmup + rounds) * n
     for r in range(warmup + rounds):
-        for k, info in enumerate(infos):
+        for k in range(n):
             shift = (r + k) % len(names)
             for v in names[shift:] + names[:shift]:
+                info = infos[v][k]
                 rec = out[v] if r >= warmup else None
                 results = dict(info)
                 c0, w0 = time.thread_time(), time.perf_counter()
@@ -115,7 +156,7 @@ def time_pipelines(variants: Dict[str, List[Tuple[str, Callable]]],
                     rec['cpu'].append(time.thread_time() - c0)
                     rec['wall'].append(time.perf_counter() - w0)
             if progress is not None:
-                progress(r * len(infos) + k + 1, total)
+                progress(r * n + k + 1, total)
     return out
 
 

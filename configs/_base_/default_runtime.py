@@ -14,6 +14,8 @@ default_hooks = dict(
     # checkpoint of that step; `default_hooks.finite_loss.action=skip` skips
     # such steps instead (docs/reliability_training.md)
     finite_loss=dict(type='FiniteLossHook'),
+    # warns when model.queue_len exceeds the number of training images
+    queue_length=dict(type='QueueLengthCheckHook'),
 )
 
 env_cfg = dict(

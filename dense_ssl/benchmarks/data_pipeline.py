@@ -14,7 +14,6 @@ import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
-import numpy as np
 
 # COCO's most common sizes (w x h): 640 x 480 and 480 x 640
 COCO_SIZES = ((480, 640), (640, 480))

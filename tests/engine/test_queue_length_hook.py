@@ -54,7 +54,7 @@ def test_runner_logs_the_warning_at_start_up(tmp_path):
     cfg.work_dir = str(tmp_path / 'work')
     cfg.experiment_name = f'queue_hook_{tmp_path.name}'
     runner = Runner.from_cfg(cfg)
-    runner.train_loop  # builds the dataloader, as train() does first
+    _ = runner.train_loop  # builds the dataloader, as train() does first
     runner.call_hook('before_train')
     log, = glob.glob(osp.join(cfg.work_dir, '*', '*.log'))
     with open(log) as f:

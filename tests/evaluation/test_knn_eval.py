@@ -86,7 +86,7 @@ def _folder_set(root):
     names = list(photos)
     # val: crop 0 of every photo in its own class; crop 1 of the first two
     # photos filed under the next photo's class (labels that k=1 must miss)
-    for j, name in enumerate(names):
+    for name in names:
         cv2.imwrite(str(root / 'val' / name / 'own.png'), crops[name][0])
     cv2.imwrite(str(root / 'val' / names[1] / 'x.png'), crops[names[0]][1])
     cv2.imwrite(str(root / 'val' / names[2] / 'x.png'), crops[names[1]][1])

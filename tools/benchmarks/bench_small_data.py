@@ -23,7 +23,6 @@ import time
 
 import cv2
 import numpy as np
-import torch
 
 HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(osp.dirname(HERE))

@@ -19,7 +19,8 @@ DOCS = [ROOT / 'README.md'] + sorted((ROOT / 'docs').glob('*.md'))
 # Commands that only install packages or start a launcher around a command
 # that is checked in its own line.
 PLACEHOLDERS = {'SLURM_ARRAY_TASK_ID': '0', 'B': 'configs/benchmarks'}
-NOT_OURS = ('pip ', 'torchrun ', 'CKPT=', 'cd ', 'export ', 'nvidia-smi')
+# (tensorboard: the viewer of the event files tests/e2e/test_tensorboard.py reads.)
+NOT_OURS = ('pip ', 'torchrun ', 'CKPT=', 'cd ', 'export ', 'nvidia-smi', 'tensorboard ')
 
 
 def doc_commands():

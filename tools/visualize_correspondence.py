@@ -92,11 +92,11 @@ def load_photo(path: Optional[str]) -> np.ndarray:
         return data.astronaut()
     if not os.path.isfile(path):
         raise SystemExit(f'--image {path}: no such file')
-    from skimage import io
-    img = io.imread(path)
-    if img.ndim == 2:
-        img = np.stack([img] * 3, axis=-1)
-    return np.ascontiguousarray(img[..., :3])
+    from dense_ssl.image_io import ImageReadError, read_image
+    try:
+        return read_image(path)  # as training reads it: EXIF upright
+    except ImageReadError as e:
+        raise SystemExit(f'--image {e}')
 
 
 def sample_crops(h: int, w: int, scale: Tuple[float, float],

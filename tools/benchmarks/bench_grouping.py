@@ -56,7 +56,7 @@ def per_stage(builder, images, repeat):
 
     CPU time (``time.process_time``) rather than wall time, so that other jobs on a
     shared machine inflate it less."""
-    from dense_ssl.grouping.build import read_image
+    from dense_ssl.image_io import read_image
     from dense_ssl.grouping.store import encode_region_tree
     from dense_ssl.grouping.ucm import regions_from_edges
     clock = time.process_time

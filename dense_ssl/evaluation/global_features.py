@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from dense_ssl.image_io import read_image
 from dense_ssl.image_lists import list_images
 
 
@@ -47,9 +48,7 @@ def load_centre_crop(path: str, resize: int = 256,
                      crop: int = 224) -> np.ndarray:
     """(crop, crop, 3) uint8 RGB: short side to ``resize`` (bilinear), then
     the centre ``crop`` x ``crop``."""
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
-        raise ValueError(f'{path}: not a readable image')
+    img = read_image(path, 'bgr')  # ImageReadError (a ValueError) names it
     h, w = img.shape[:2]
     scale = resize / min(h, w)
     nh, nw = max(crop, round(h * scale)), max(crop, round(w * scale))

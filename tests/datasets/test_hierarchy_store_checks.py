@@ -50,7 +50,8 @@ def _load(img_dir, store, name, **kw):
 
 def test_changed_image_of_the_same_size_is_refused(hg, tmp_path):
     img_dir, store = _copy(hg, tmp_path), hg[1]
-    assert _load(img_dir, store, 'coffee.jpg')['hg_labels'].shape == (43, 64)  # coffee 400x600 -> 100x150 -> long side 64
+    # coffee 400x600 -> 100x150 -> long side 64
+    assert _load(img_dir, store, 'coffee.jpg')['hg_labels'].shape == (43, 64)
     # another picture under the same name and size: before, it trained on coffee's tree
     path = osp.join(img_dir, 'coffee.jpg')
     cv2.imwrite(path, cv2.flip(cv2.imread(path), 1))

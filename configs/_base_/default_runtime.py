@@ -12,7 +12,7 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # NaN / Inf loss: stop naming the iteration and term, before any
     # checkpoint of that step; `default_hooks.finite_loss.action=skip` skips
-    # such steps instead (docs/reliability_training.md)
+    # such steps instead (docs/reliability.md)
     finite_loss=dict(type='FiniteLossHook'),
     # warns when model.queue_len exceeds the number of training images
     queue_length=dict(type='QueueLengthCheckHook'),

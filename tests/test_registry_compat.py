@@ -9,10 +9,10 @@ import pytest
 import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.registry import DefaultScope
+from mmselfsup import registry as mmselfsup_registry
 
 import dense_ssl  # noqa: F401
 from dense_ssl import checkpoint_safety, compat, registry
-from mmselfsup import registry as mmselfsup_registry
 
 
 def test_every_mmselfsup_registry_has_a_dense_ssl_child():

@@ -85,8 +85,12 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from dense_ssl.grouping.build import (build_store, list_coco_images, list_folder_images,
-                                          list_voc_images)
+    from dense_ssl.grouping.build import (
+        build_store,
+        list_coco_images,
+        list_folder_images,
+        list_voc_images,
+    )
     from dense_ssl.grouping.hierarchy import HierarchyBuilder
 
     if args.folder:

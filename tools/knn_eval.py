@@ -18,10 +18,8 @@ import json
 import os.path as osp
 import sys
 
-
 from dense_ssl.applications.embedding import DenseEmbedder
-from dense_ssl.evaluation.global_features import (extract_global_features,
-                                                  image_folder)
+from dense_ssl.evaluation.global_features import extract_global_features, image_folder
 from dense_ssl.evaluation.knn import knn_scores, topk_accuracy
 
 

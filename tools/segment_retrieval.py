@@ -99,11 +99,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
     from dense_ssl.applications import image_io
     from dense_ssl.applications.embedding import embedder_from_args
-    from dense_ssl.applications.metrics import (confusion_matrix,
-                                                iou_from_confusion)
-    from dense_ssl.applications.segment_retrieval import (SegmentBank,
-                                                          bank_from_image,
-                                                          predict_image)
+    from dense_ssl.applications.metrics import confusion_matrix, iou_from_confusion
+    from dense_ssl.applications.segment_retrieval import SegmentBank, bank_from_image, predict_image
     try:
         db_files = image_io.list_images(args.db_images, '--db-images')
         q_files = image_io.list_images(args.query_images, '--query-images')

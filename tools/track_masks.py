@@ -64,8 +64,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def evaluate(preds: List[np.ndarray], gts: List[np.ndarray],
              ids: List[int]) -> dict:
     """Mean J and F per object over the frames 1 .. N-2 (DAVIS)."""
-    from dense_ssl.applications.metrics import (boundary_f_measure,
-                                                region_similarity)
+    from dense_ssl.applications.metrics import boundary_f_measure, region_similarity
     frames = range(1, len(preds) - 1) if len(preds) > 2 else range(
         1, len(preds))
     per_obj = {}

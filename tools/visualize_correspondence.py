@@ -144,9 +144,9 @@ def render_view(photo: np.ndarray, crop: Crop, size: int) -> torch.Tensor:
 
 
 def build_backbone(config: Optional[str]) -> torch.nn.Module:
-    import dense_ssl  # noqa: F401  (registers the dense_ssl scope)
     from mmengine.registry import DefaultScope
 
+    import dense_ssl  # noqa: F401  (registers the dense_ssl scope)
     from dense_ssl.registry import MODELS
     cfg = DEFAULT_BACKBONE
     if config is not None:
@@ -169,8 +169,7 @@ def build_backbone(config: Optional[str]) -> torch.nn.Module:
 
 def load_backbone_weights(backbone: torch.nn.Module, path: str) -> None:
     """Load a full pre-training checkpoint or an exported backbone."""
-    from dense_ssl.checkpoint_safety import (CheckpointError, safe_load,
-                                             state_dict_of)
+    from dense_ssl.checkpoint_safety import CheckpointError, safe_load, state_dict_of
     try:
         state = state_dict_of(safe_load(path), path)
     except CheckpointError as exc:

@@ -103,9 +103,9 @@ def draw(path: str, image: np.ndarray, edges: np.ndarray, ucm: np.ndarray, tree,
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from dense_ssl.image_io import read_image
     from dense_ssl.grouping.hierarchy import HierarchyBuilder
     from dense_ssl.grouping.store import HierarchyStore
+    from dense_ssl.image_io import read_image
     kwargs = dict(model_path=args.sed_model) if args.detector == 'sed' else {}
     try:
         builder = HierarchyBuilder(args.detector, args.max_regions, args.long_side or None,

@@ -6,11 +6,14 @@ and instance mask tracking, with their metrics. Import explicitly::
 from . import mask_tracking, metrics, segment_retrieval
 from .embedding import DenseEmbedder, upsample_embedding
 from .mask_tracking import MaskPropagator, propagate
-from .metrics import (boundary_f_measure, confusion_matrix,
-                      iou_from_confusion, region_similarity)
-from .segment_retrieval import (SegmentBank, bank_from_image,
-                                kmeans_segments, predict_image,
-                                segment_prototypes)
+from .metrics import boundary_f_measure, confusion_matrix, iou_from_confusion, region_similarity
+from .segment_retrieval import (
+    SegmentBank,
+    bank_from_image,
+    kmeans_segments,
+    predict_image,
+    segment_prototypes,
+)
 
 __all__ = [
     'mask_tracking', 'metrics', 'segment_retrieval', 'DenseEmbedder',

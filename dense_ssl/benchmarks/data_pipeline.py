@@ -105,8 +105,9 @@ def hg_pipeline_mmselfsup_colour(size: int = 224) -> List[dict]:
 def build_stages(pipeline: Sequence[dict]) -> List[Tuple[str, Callable]]:
     """(type name, transform) for every step, built in the dense_ssl scope
     (which falls back to MMSelfSup's and mmcv's transforms)."""
-    import dense_ssl  # noqa: F401
     from mmengine.registry import DefaultScope
+
+    import dense_ssl  # noqa: F401
     from dense_ssl.registry import TRANSFORMS
     if DefaultScope.get_current_instance() is None:
         DefaultScope.get_instance('bench_data', scope_name='dense_ssl')

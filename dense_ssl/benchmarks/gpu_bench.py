@@ -46,8 +46,9 @@ def _peak_gib(device: torch.device) -> Optional[float]:
 def densecl_models(sizes: Sizes) -> Dict[str, dict]:
     """name -> dict(model, amp): MMSelfSup's DenseCL fp32, ours fp32 (both
     layouts) and ours AMP + channels_last, from the same starting weights."""
-    import dense_ssl  # noqa: F401
     from mmselfsup.registry import MODELS as MMSELFSUP_MODELS
+
+    import dense_ssl  # noqa: F401
     from dense_ssl.registry import MODELS
     ch = 2048 if sizes.depth >= 50 else 512
     backbone = dict(type='ResNet', depth=sizes.depth, in_channels=3,

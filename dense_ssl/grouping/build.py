@@ -34,12 +34,20 @@ import time
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from ..image_io import (ImageReadError, read_image,  # noqa: F401 (read_image: API)
-                        read_image_and_fingerprint)
+from ..image_io import ImageReadError, read_image, read_image_and_fingerprint  # noqa: F401 (read_image: API)
 from ..image_lists import IMG_EXTENSIONS, list_images, read_coco_images, read_list_file
-from .chunks import (FORMAT_VERSION, StoreError, atomic_write, check_chunk, chunk_name,
-                     completed_chunks, meta_build_id, read_chunk_index,
-                     remove_stale_temporaries, write_chunk)
+from .chunks import (
+    FORMAT_VERSION,
+    StoreError,
+    atomic_write,
+    check_chunk,
+    chunk_name,
+    completed_chunks,
+    meta_build_id,
+    read_chunk_index,
+    remove_stale_temporaries,
+    write_chunk,
+)
 from .hierarchy import HierarchyBuilder
 from .records import encode_region_tree
 

@@ -35,12 +35,22 @@ import warnings
 import zlib
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from .chunks import (FORMAT_VERSION, READABLE_FORMATS, StoreError, StoreWriteError,  # noqa: F401
-                     _REBUILD, atomic_write, check_chunk, chunk_name, completed_chunks,
-                     meta_build_id, read_chunk_index, write_chunk)
+from .chunks import (  # noqa: F401
+    _REBUILD,
+    FORMAT_VERSION,
+    READABLE_FORMATS,
+    StoreError,
+    StoreWriteError,
+    atomic_write,
+    check_chunk,
+    chunk_name,
+    completed_chunks,
+    meta_build_id,
+    read_chunk_index,
+    write_chunk,
+)
 from .hierarchy import Hierarchy, RegionTree
-from .records import (decode_labels, decode_region_tree, encode_labels,  # noqa: F401
-                      encode_region_tree)
+from .records import decode_labels, decode_region_tree, encode_labels, encode_region_tree  # noqa: F401
 
 
 class HierarchyStore:

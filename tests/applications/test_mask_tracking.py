@@ -8,11 +8,13 @@ import torch
 import torch.nn.functional as F
 from skimage import data, measure
 
-from dense_ssl.applications.mask_tracking import (MaskPropagator,
-                                                  masks_to_onehot,
-                                                  pool_labels, propagate)
-from dense_ssl.applications.metrics import (boundary_f_measure,
-                                            region_similarity)
+from dense_ssl.applications.mask_tracking import (
+    MaskPropagator,
+    masks_to_onehot,
+    pool_labels,
+    propagate,
+)
+from dense_ssl.applications.metrics import boundary_f_measure, region_similarity
 
 
 def test_propagate_softmax_weights_by_hand():

@@ -4,10 +4,14 @@ import math
 import numpy as np
 import pytest
 
-from dense_ssl.applications.metrics import (boundary_f_measure,
-                                            confusion_matrix, davis_tolerance,
-                                            iou_from_confusion,
-                                            region_similarity, seg2bmap)
+from dense_ssl.applications.metrics import (
+    boundary_f_measure,
+    confusion_matrix,
+    davis_tolerance,
+    iou_from_confusion,
+    region_similarity,
+    seg2bmap,
+)
 
 
 def test_confusion_matrix_and_miou_by_hand():

@@ -2,12 +2,12 @@
 naming the file and the first differing tensor (issue 11, item 10)."""
 import numpy as np
 import pytest
-import torch
-from PIL import Image
-
 import segment_retrieval as seg_tool
+import torch
 import track_masks as track_tool
 import visualize_correspondence as corr_tool
+from PIL import Image
+
 from dense_ssl.applications.embedding import DenseEmbedder
 
 CFG = """

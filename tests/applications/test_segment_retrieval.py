@@ -5,11 +5,18 @@ import numpy as np
 import pytest
 import torch
 
-from dense_ssl.applications.metrics import (confusion_matrix,
-                                            iou_from_confusion)
+from dense_ssl.applications.metrics import confusion_matrix, iou_from_confusion
 from dense_ssl.applications.segment_retrieval import (
-    SegmentBank, bank_from_image, kmeans_segments, paint, predict_image,
-    retrieve, segment_labels, segment_prototypes, vote)
+    SegmentBank,
+    bank_from_image,
+    kmeans_segments,
+    paint,
+    predict_image,
+    retrieve,
+    segment_labels,
+    segment_prototypes,
+    vote,
+)
 
 
 def angle(deg):

@@ -12,9 +12,7 @@ from skimage import data, measure
 
 from dense_ssl.applications import image_io
 from dense_ssl.applications.embedding import DenseEmbedder
-from dense_ssl.applications.metrics import (confusion_matrix,
-                                            iou_from_confusion,
-                                            region_similarity)
+from dense_ssl.applications.metrics import confusion_matrix, iou_from_confusion, region_similarity
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

@@ -18,12 +18,13 @@ import pytest
 from scipy import stats
 
 import dense_ssl  # noqa: F401
-from dense_ssl.benchmarks.data_pipeline import (build_stages,
-                                                mmselfsup_mocov2_pipeline,
-                                                write_coco_sized)
+from dense_ssl.benchmarks.data_pipeline import (
+    build_stages,
+    mmselfsup_mocov2_pipeline,
+    write_coco_sized,
+)
 from dense_ssl.datasets.transforms import fast_colour as fc
-from dense_ssl.datasets.transforms.fast_views import (FastMultiView,
-                                                      choose_reduction)
+from dense_ssl.datasets.transforms.fast_views import FastMultiView, choose_reduction
 
 ALPHA = 0.01
 

@@ -13,8 +13,7 @@ import dense_ssl.grouping.build as build
 from dense_ssl.applications import image_io as app_io
 from dense_ssl.datasets import LoadImageOrSkip
 from dense_ssl.grouping import HierarchyBuilder, decode_region_tree
-from dense_ssl.image_io import (ImageReadError, fingerprint_bytes, fingerprint_file,
-                                read_image)
+from dense_ssl.image_io import ImageReadError, fingerprint_bytes, fingerprint_file, read_image
 from dense_ssl.image_lists import IMG_EXTENSIONS
 
 

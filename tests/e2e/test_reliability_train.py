@@ -5,7 +5,6 @@ import os.path as osp
 import subprocess
 
 import pytest
-
 from e2e_helpers import BIN, ROOT, tiny_densecl_options
 
 

@@ -6,7 +6,6 @@ import json
 import os.path as osp
 
 import pytest
-
 from e2e_helpers import mim_train, tiny_densecl_options
 
 SWITCH = 'visualizer.vis_backends.1.enabled=True'
@@ -15,8 +14,7 @@ SWITCH = 'visualizer.vis_backends.1.enabled=True'
 def _event_scalars_in(folder):
     """tag -> {step: value} of the one event file in ``folder``, read by
     TensorBoard's own EventAccumulator."""
-    from tensorboard.backend.event_processing.event_accumulator import \
-        EventAccumulator
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     files = glob.glob(osp.join(folder, 'events.out.tfevents.*'))
     assert len(files) == 1, files
     acc = EventAccumulator(files[0])
@@ -55,9 +53,9 @@ def test_switch_sends_training_scalars_to_tensorboard(coco_tiny, tmp_path):
 
 
 def test_disabled_by_default_writes_nothing(tmp_path):
-    import dense_ssl  # noqa: F401
     from mmengine.config import Config
 
+    import dense_ssl  # noqa: F401
     from dense_ssl.engine import OptionalTensorboardVisBackend
     cfg = Config.fromfile(osp.join(osp.dirname(__file__), '..', '..',
                                    'configs', 'densecl_r50_coco.py'))

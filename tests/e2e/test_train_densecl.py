@@ -6,9 +6,7 @@ import sys
 
 import pytest
 import torch
-
-from e2e_helpers import (mim_train, mmselfsup_train_script, run_cmd,
-                         tiny_densecl_options)
+from e2e_helpers import mim_train, mmselfsup_train_script, run_cmd, tiny_densecl_options
 
 HERE = osp.dirname(osp.abspath(__file__))
 

@@ -5,8 +5,7 @@ import os.path as osp
 import cv2
 import pytest
 
-from dense_ssl.engine.hooks.queue_length_hook import (advised_queue_len,
-                                                      queue_warning)
+from dense_ssl.engine.hooks.queue_length_hook import advised_queue_len, queue_warning
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -35,10 +34,11 @@ def test_warning_names_both_numbers_and_the_setting():
 def test_runner_logs_the_warning_at_start_up(tmp_path):
     """A real Runner of configs/densecl_r50_coco.py on 3 photos with its
     default queue (65536) warns before the first iteration."""
-    import dense_ssl  # noqa: F401
     from mmengine.config import Config
     from mmengine.runner import Runner
     from prepare_demo_data import demo_photos
+
+    import dense_ssl  # noqa: F401
     photos = tmp_path / 'photos'
     photos.mkdir()
     for name, img in sorted(demo_photos().items())[:3]:

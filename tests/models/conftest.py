@@ -1,4 +1,5 @@
-"""Shared fixtures of the model tests: real photos as two augmented views."""
+"""Shared fixtures of the model tests: real photos as two augmented views;
+fabricated HG batches (``hg_batches``)."""
 import numpy as np
 import pytest
 import torch
@@ -33,3 +34,9 @@ def photo_views(size: int) -> list:
 @pytest.fixture(scope='session')
 def views96():
     return photo_views(96)
+
+
+@pytest.fixture
+def hg_batch():
+    from hg_batches import make_hg_batch  # tests/models/ is on sys.path
+    return make_hg_batch()

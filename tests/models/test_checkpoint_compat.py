@@ -10,11 +10,11 @@ import os
 
 import pytest
 import torch
+from mmengine.registry import DefaultScope
+from mmselfsup.structures import SelfSupDataSample
 
 import dense_ssl  # noqa: F401
 from dense_ssl.registry import MODELS
-from mmengine.registry import DefaultScope
-from mmselfsup.structures import SelfSupDataSample
 
 HERE = os.path.join(os.path.dirname(__file__), '..', 'data', 'checkpoints')
 MAIN = ['main_DenseCLAlgorithm', 'main_MoCoV2Algorithm',

@@ -4,8 +4,12 @@ import math
 import pytest
 import torch
 
-from dense_ssl.models.losses import (combine_global_dense, dense_info_nce,
-                                     info_nce, info_nce_reference)
+from dense_ssl.models.losses import (
+    combine_global_dense,
+    dense_info_nce,
+    info_nce,
+    info_nce_reference,
+)
 
 # q = (1, 0); positive k = (1, 0); queue columns (0, 1) and (-1, 0):
 # logits = [1, 0, -1] / T.

@@ -1,10 +1,10 @@
 """DenseProjectionNeck: shapes, grid pooling, MMSelfSup DenseCLNeck parity."""
 import pytest
 import torch
+from mmselfsup.registry import MODELS as MMSELFSUP_MODELS
 
 import dense_ssl  # noqa: F401
 from dense_ssl.registry import MODELS
-from mmselfsup.registry import MODELS as MMSELFSUP_MODELS
 
 
 def _pair(num_grid=None):

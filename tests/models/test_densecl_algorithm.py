@@ -1,15 +1,14 @@
 """DenseCLAlgorithm behaviour beyond parity: grids, matchings, errors."""
 import pytest
 import torch
+import torch.nn.functional as F
+from densecl_helpers import densecl_neck_cfg, resnet18_cfg
+from mmselfsup.registry import MODELS as MMSELFSUP_MODELS
 
 import dense_ssl  # noqa: F401
-import torch.nn.functional as F
-
 from dense_ssl.models.algorithms import DenseCLAlgorithm, MoCoV2Algorithm
 from dense_ssl.models.objectives import DenseContrast, GlobalContrast
 from dense_ssl.registry import MODELS
-from mmselfsup.registry import MODELS as MMSELFSUP_MODELS
-from densecl_helpers import densecl_neck_cfg, resnet18_cfg
 
 
 def build(num_grid=None, **kwargs):

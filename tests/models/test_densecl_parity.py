@@ -9,11 +9,11 @@ import copy
 
 import pytest
 import torch
+from densecl_helpers import densecl_neck_cfg, resnet18_cfg
+from mmselfsup.registry import MODELS as MMSELFSUP_MODELS
 
 import dense_ssl  # noqa: F401
 from dense_ssl.registry import MODELS
-from mmselfsup.registry import MODELS as MMSELFSUP_MODELS
-from densecl_helpers import densecl_neck_cfg, resnet18_cfg
 
 QUEUE_LEN = 32
 HEAD = dict(type='ContrastiveHead', loss=dict(type='mmcls.CrossEntropyLoss'),

@@ -15,6 +15,8 @@ key view flipped, the key column is mirrored: 1 -> key cell 1, 3 -> 3.
 import pytest
 import torch
 import torch.nn.functional as F
+from densecl_helpers import densecl_neck_cfg, resnet18_cfg
+from mmselfsup.structures import SelfSupDataSample
 
 import dense_ssl  # noqa: F401
 from dense_ssl.models.losses import info_nce_reference
@@ -22,8 +24,6 @@ from dense_ssl.models.objectives import DenseContrast
 from dense_ssl.models.objectives.dense_contrast import cell_indices
 from dense_ssl.models.sampling import map_between_views
 from dense_ssl.registry import MODELS
-from mmselfsup.structures import SelfSupDataSample
-from densecl_helpers import densecl_neck_cfg, resnet18_cfg
 
 Q_BOX, K_BOX = (0., 0., 32., 32.), (16., 0., 48., 32.)
 

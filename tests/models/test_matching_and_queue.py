@@ -3,10 +3,17 @@ import pytest
 import torch
 import torch.distributed as torch_dist
 
-from dense_ssl.models.utils import (batch_shuffle_ddp, batch_unshuffle_ddp,
-                                    check_queue_len, concat_all_gather,
-                                    enqueue_, gather_positions, match_max_sim,
-                                    match_random, pool_to_grid)
+from dense_ssl.models.utils import (
+    batch_shuffle_ddp,
+    batch_unshuffle_ddp,
+    check_queue_len,
+    concat_all_gather,
+    enqueue_,
+    gather_positions,
+    match_max_sim,
+    match_random,
+    pool_to_grid,
+)
 
 
 def test_match_max_sim_uses_cosine_not_dot_product():

@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 import torch
-
 import visualize_correspondence as vc  # tools/ is on sys.path (conftest)
 
 
@@ -40,8 +39,9 @@ def test_mutual_matches_thresholds_and_mutuality():
 
 
 def test_end_to_end_png_and_safe_checkpoint(tmp_path, capsys):
-    import dense_ssl  # noqa: F401
     from mmengine.config import Config  # noqa: F401
+
+    import dense_ssl  # noqa: F401
     cfg = tmp_path / 'r18.py'
     cfg.write_text("model = dict(backbone=dict(type='ResNet', depth=18, "
                    "in_channels=3, out_indices=[4], "

@@ -26,9 +26,10 @@ def pretrain_checkpoint(transfer_root):
     """configs/densecl_r50_coco.py (DenseCLAlgorithm, ResNet-50) trained for
     2 iterations by a Runner on 3 photos: a real Runner checkpoint, with
     message hub, optimizer state, queues and key encoder."""
-    import dense_ssl  # noqa: F401  registers the dense_ssl scope
     from mmengine.config import Config
     from mmengine.runner import Runner
+
+    import dense_ssl  # noqa: F401  registers the dense_ssl scope
     photos = osp.join(transfer_root, 'photos')
     os.makedirs(photos, exist_ok=True)
     for it in tiny_data.photos():

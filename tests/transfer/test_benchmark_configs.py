@@ -7,9 +7,8 @@ import os.path as osp
 
 import pytest
 import torch
-
-from transfer_paths import BENCH, run_name
 from tiny_cfg import tiny_config
+from transfer_paths import BENCH, run_name
 
 CONFIGS = {
     'voc_c4': ('mmdetection/voc0712/faster-rcnn_r50-c4_8xb2-ms-24k_voc0712.py',

@@ -5,12 +5,12 @@ import pickle
 import subprocess
 import sys
 
+import extract_backbone
 import numpy as np
 import pytest
 import torch
 import torchvision
 
-import extract_backbone
 from dense_ssl.checkpoint_safety import CheckpointError, safe_load
 from dense_ssl.transfer.resnet_keys import ArchitectureError, detectron2_key
 

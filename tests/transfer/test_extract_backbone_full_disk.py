@@ -5,10 +5,9 @@ import errno
 import io
 import os
 
+import extract_backbone
 import pytest
 import torch
-
-import extract_backbone
 
 
 class FullDisk(io.RawIOBase):

@@ -3,12 +3,12 @@ strict loading into torchvision's and timm's ResNet-50 (issue 12, item 5)."""
 import json
 import struct
 
+import extract_backbone
 import pytest
 import torch
 import torchvision
 
-import extract_backbone
-from checkpoint_io import CheckpointError
+from dense_ssl.checkpoint_safety import CheckpointError
 
 safetensors_torch = pytest.importorskip('safetensors.torch')
 timm = pytest.importorskip('timm')

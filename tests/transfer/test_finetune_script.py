@@ -7,9 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
-from transfer_paths import BENCH, ROOT
 from tiny_cfg import tiny_config
+from transfer_paths import BENCH, ROOT
 
 SCRIPT = osp.join(ROOT, 'tools', 'finetune.sh')
 ASPP = osp.join(BENCH, 'mmsegmentation', 'voc12aug',

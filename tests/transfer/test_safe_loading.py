@@ -10,7 +10,6 @@ import sys
 
 import pytest
 from mmengine.config import Config
-
 from transfer_paths import BENCH, HERE
 
 PROBE = osp.join(HERE, 'full_ckpt_probe.py')
@@ -80,10 +79,9 @@ def test_safe_load_keeps_the_process_wide_allowlist(pretrain_checkpoint,
     # torch's safe_globals(...) context would remove the globals on exit,
     # also those `import dense_ssl` registered: safe_load must not use it
     import torch
-    from dense_ssl.checkpoint_safety import safe_load
 
     import dense_ssl  # noqa: F401
-    from dense_ssl.checkpoint_safety import runner_checkpoint_globals
+    from dense_ssl.checkpoint_safety import runner_checkpoint_globals, safe_load
     monkeypatch.delenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', raising=False)
     registered = set(torch.serialization.get_safe_globals())
     assert set(runner_checkpoint_globals()) <= registered

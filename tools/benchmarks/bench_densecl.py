@@ -16,10 +16,10 @@ import sys
 import time
 
 import torch
+from mmselfsup.registry import MODELS as MMSELFSUP_MODELS
 
 import dense_ssl  # noqa: F401
 from dense_ssl.registry import MODELS
-from mmselfsup.registry import MODELS as MMSELFSUP_MODELS
 
 
 def parse_args(argv=None):

@@ -20,7 +20,6 @@ import time
 
 import numpy as np
 
-
 TARGETS = {'gradient': 12.0, 'hed': 2.0}  # img/s per core
 NUM_IMAGES_VOC_COCO = 10582 + 82783  # PASCAL train_aug + COCO train2014
 
@@ -56,9 +55,9 @@ def per_stage(builder, images, repeat):
 
     CPU time (``time.process_time``) rather than wall time, so that other jobs on a
     shared machine inflate it less."""
-    from dense_ssl.image_io import read_image
     from dense_ssl.grouping.store import encode_region_tree
     from dense_ssl.grouping.ucm import regions_from_edges
+    from dense_ssl.image_io import read_image
     clock = time.process_time
     t = np.zeros(4)
     builder(read_image(images[0]))  # warm-up (first HED call allocates)

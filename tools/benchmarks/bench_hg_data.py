@@ -123,8 +123,9 @@ def main(argv=None):
     images, store = prepare(args)
     import cv2
     cv2.setNumThreads(0)  # as mmengine's dataloader workers (one core each)
-    import dense_ssl  # noqa: F401
     from mmengine.registry import DefaultScope
+
+    import dense_ssl  # noqa: F401
     from dense_ssl.datasets import HierarchyDataset
     DefaultScope.get_instance('bench_hg_data', scope_name='dense_ssl')
     ds = HierarchyDataset(store=store, data_prefix=dict(img_path=images),

@@ -83,8 +83,9 @@ def main(argv=None):
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    import dense_ssl  # noqa: F401  (registers the modules)
     from mmengine.registry import DefaultScope
+
+    import dense_ssl  # noqa: F401  (registers the modules)
     from dense_ssl.models.objectives import hierarchy_term
     from dense_ssl.models.sampling import collect_hg_targets
     from dense_ssl.registry import MODELS

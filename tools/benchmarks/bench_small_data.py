@@ -81,8 +81,7 @@ def build_cfg(data: str, work_dir: str, queue_len: int, iters: int,
 
 
 def probe(backbone, data: str, size: int, k: int) -> dict:
-    from dense_ssl.evaluation.global_features import (extract_global_features,
-                                                      image_folder)
+    from dense_ssl.evaluation.global_features import extract_global_features, image_folder
     from dense_ssl.evaluation.knn import knn_scores, topk_accuracy
     kw = dict(mean=(123.675, 116.28, 103.53), std=(58.395, 57.12, 57.375),
               resize=size, crop=size, batch_size=32, log=lambda s: None)
@@ -151,8 +150,9 @@ def main(argv=None) -> int:
                         help='training crops per photo (class)')
     parser.add_argument('--k', type=int, default=5)
     args = parser.parse_args(argv)
-    import dense_ssl  # noqa: F401
     from mmengine.runner import Runner
+
+    import dense_ssl  # noqa: F401
     data = osp.join(args.out, 'data')
     if not osp.isdir(data):
         make_crops(data, args.per_class, 4, args.size)

@@ -40,9 +40,13 @@ from typing import Dict, Optional, Sequence
 import torch
 
 from dense_ssl.checkpoint_safety import CheckpointError, safe_load, state_dict_of
-from dense_ssl.transfer.resnet_keys import (ArchitectureError, describe_resnet,
-                                            split_prefix, to_detectron2,
-                                            to_torchvision)
+from dense_ssl.transfer.resnet_keys import (
+    ArchitectureError,
+    describe_resnet,
+    split_prefix,
+    to_detectron2,
+    to_torchvision,
+)
 
 FORMATS = {'openmmlab': '.pth', 'torchvision': '.pth', 'detectron2': '.pkl',
            'safetensors': '.safetensors'}

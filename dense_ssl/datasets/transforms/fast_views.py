@@ -29,6 +29,7 @@ from mmengine.fileio import get
 from PIL import Image
 
 from dense_ssl.registry import TRANSFORMS
+
 from .fast_colour import apply_colour, sample_colour_params
 from .hg_geometry import sample_crop_box
 from .loading import LoadImageOrSkip

@@ -1,8 +1,7 @@
 """Algorithms (registered in the dense_ssl scope)."""
 from .hiergroup import HierGroup
 from .momentum_contrast import MomentumContrast, MomentumEncoder
-from .presets import (DenseCLAlgorithm, HierGroupDenseCL, HierGroupMoCo,
-                      MoCoV2Algorithm)
+from .presets import DenseCLAlgorithm, HierGroupDenseCL, HierGroupMoCo, MoCoV2Algorithm
 
 __all__ = [
     'MomentumContrast', 'MomentumEncoder', 'DenseCLAlgorithm',

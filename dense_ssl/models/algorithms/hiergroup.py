@@ -8,11 +8,12 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
+from mmselfsup.models.algorithms.base import BaseModel
+from mmselfsup.structures import SelfSupDataSample
 from torch import Tensor
 
 from dense_ssl.registry import MODELS
-from mmselfsup.models.algorithms.base import BaseModel
-from mmselfsup.structures import SelfSupDataSample
+
 from ..objectives.hierarchy import hierarchy_term
 from ..sampling import HierarchySampler, collect_hg_targets
 from ..utils import check_neck_matches_backbone, init_selfsup_model

@@ -14,16 +14,23 @@ import torch.nn.functional as F
 from mmengine.dist import get_world_size
 from mmengine.model import ExponentialMovingAverage
 from mmengine.structures import BaseDataElement
-from torch import Tensor
-
 from mmselfsup.models.algorithms.base import BaseModel
 from mmselfsup.structures import SelfSupDataSample
+from torch import Tensor
+
 from dense_ssl.registry import MODELS
+
 from ..objectives import EncodedViews, Objective
-from ..utils import (batch_shuffle_ddp, check_loss_lambda,
-                     check_neck_matches_backbone, check_queue_len,
-                     concat_all_gather, enqueue_, init_selfsup_model,
-                     new_queue)
+from ..utils import (
+    batch_shuffle_ddp,
+    check_loss_lambda,
+    check_neck_matches_backbone,
+    check_queue_len,
+    concat_all_gather,
+    enqueue_,
+    init_selfsup_model,
+    new_queue,
+)
 
 
 class MomentumEncoder(ExponentialMovingAverage):

@@ -18,6 +18,7 @@ preset                 objectives
 from typing import Optional
 
 from dense_ssl.registry import MODELS
+
 from ..objectives import DenseContrast, GlobalContrast, Hierarchy
 from .momentum_contrast import MomentumContrast
 

@@ -2,6 +2,7 @@
 from torch import Tensor, nn
 
 from dense_ssl.registry import MODELS
+
 from ..losses.hierarchy_loss import OBJECTIVES, hierarchy_loss
 
 

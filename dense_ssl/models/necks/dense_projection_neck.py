@@ -6,6 +6,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from dense_ssl.registry import MODELS
+
 from ..utils.validation import check_num_grid
 
 

@@ -7,11 +7,11 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from dense_ssl.registry import MODELS
+
 from ..losses import dense_info_nce, info_nce
-from ..sampling.view_geometry import map_between_views
 from ..sampling.targets import collect_view_geometry
-from ..utils import (gather_positions, match_max_sim, match_random,
-                     pool_to_grid)
+from ..sampling.view_geometry import map_between_views
+from ..utils import gather_positions, match_max_sim, match_random, pool_to_grid
 from .base import EncodedViews, Objective, ObjectiveOutput
 
 MATCHINGS = ('max_sim_backbone', 'max_sim_projection', 'random',

@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from dense_ssl.registry import MODELS
+
 from ..losses import info_nce
 from .base import EncodedViews, Objective, ObjectiveOutput
 

@@ -12,8 +12,14 @@ import torch.nn as nn
 from torch import Tensor
 
 from dense_ssl.registry import MODELS
-from ..sampling import (HGTargets, HierarchySampler, collect_hg_targets,
-                        downsample_labels, reference_indices)
+
+from ..sampling import (
+    HGTargets,
+    HierarchySampler,
+    collect_hg_targets,
+    downsample_labels,
+    reference_indices,
+)
 from ..utils import check_neck_matches_backbone
 from .base import EncodedViews, Objective, ObjectiveOutput
 

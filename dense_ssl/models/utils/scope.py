@@ -2,9 +2,9 @@
 from typing import List, Optional, Union
 
 from mmengine.registry import DefaultScope
+from mmselfsup.models.algorithms.base import BaseModel
 
 from dense_ssl.registry import SCOPE
-from mmselfsup.models.algorithms.base import BaseModel
 
 
 def init_selfsup_model(model: BaseModel,

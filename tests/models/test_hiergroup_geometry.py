@@ -1,9 +1,13 @@
 """Augmented references: a view-1 pixel found again in view 2."""
 import torch
 
-from dense_ssl.models.sampling import (HierarchySampler, collect_hg_targets,
-                                       downsample_labels, grid_to_image,
-                                       map_between_views)
+from dense_ssl.models.sampling import (
+    HierarchySampler,
+    collect_hg_targets,
+    downsample_labels,
+    grid_to_image,
+    map_between_views,
+)
 
 # 4 x 4 grid. View 1: box (0, 0, 8, 8), not flipped. View 2: box
 # (4, 0, 12, 8), flipped. Cells are 2 x 2 original pixels in both views.

@@ -85,7 +85,8 @@ def hg_data(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _dense_ssl_scope():
     """Build transforms and datasets under the dense_ssl scope."""
-    import dense_ssl  # noqa: F401
     from mmengine.registry import DefaultScope
+
+    import dense_ssl  # noqa: F401
     with DefaultScope.overwrite_default_scope('dense_ssl'):
         yield

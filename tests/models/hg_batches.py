@@ -6,7 +6,6 @@ a real photo, resampled with the contract's own pixel mapping, so images,
 labels, boxes and flips agree exactly.
 """
 import numpy as np
-import pytest
 import torch
 from mmselfsup.structures import SelfSupDataSample
 
@@ -74,7 +73,3 @@ def make_hg_batch(n: int = 2, size: int = 64, seed: int = 0):
         samples.append(ds)
     return [torch.stack(v) for v in views], samples
 
-
-@pytest.fixture
-def hg_batch():
-    return make_hg_batch()

@@ -3,11 +3,16 @@ import pytest
 import torch
 from scipy.stats import chisquare
 
-from dense_ssl.models.sampling import (HierarchySampler, collect_hg_targets,
-                                       choose_anchor_regions,
-                                       negative_probs, positive_probs,
-                                       reference_indices, region_counts,
-                                       sample_in_regions)
+from dense_ssl.models.sampling import (
+    HierarchySampler,
+    choose_anchor_regions,
+    collect_hg_targets,
+    negative_probs,
+    positive_probs,
+    reference_indices,
+    region_counts,
+    sample_in_regions,
+)
 
 # Hand-made tree: regions 0 and 1 merge at 0.2, then with 2 at 0.9.
 DIST = torch.tensor([[0.0, 0.2, 0.9], [0.2, 0.0, 0.9], [0.9, 0.9, 0.0]])

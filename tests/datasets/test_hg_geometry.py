@@ -4,8 +4,11 @@ import numpy as np
 import pytest
 
 from dense_ssl.datasets.transforms.hg_geometry import (
-    HGRandomResizedCropFlip, sample_crop_box, view_source_indices,
-    view_to_original)
+    HGRandomResizedCropFlip,
+    sample_crop_box,
+    view_source_indices,
+    view_to_original,
+)
 from dense_ssl.grouping import resize_labels
 
 # a distinct colour per region id: the image "encodes" its labels

@@ -10,8 +10,11 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def make_dry_run(target):
-    # -n: print the recipe only; -o setup: treat the venv as built
-    proc = subprocess.run(['make', '-n', '-o', 'setup', target], cwd=ROOT,
+    # -n: print the recipe only; -o setup: treat the venv as built;
+    # --no-print-directory: under `make test` itself (MAKEFLAGS inherited,
+    # MAKELEVEL 1) make would add "Entering directory" lines
+    proc = subprocess.run(['make', '-n', '--no-print-directory', '-o', 'setup',
+                           target], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.splitlines()

@@ -32,7 +32,7 @@ def make_crops(out: str, per_class_train: int, per_class_val: int,
                size: int, seed: int = 0) -> None:
     """ImageFolder train/val sets: random crops (30-60 % of the short side,
     resized to ``size``) of each packaged photo, one class per photo."""
-    from prepare_demo_data import demo_photos, quokka_path
+    from dense_ssl.demo_data import demo_photos, quokka_path
     photos = dict(demo_photos())
     photos['quokka'] = cv2.imread(quokka_path())
     rng = np.random.default_rng(seed)

@@ -18,10 +18,22 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .bsds import (MAX_DIST, BoundaryCounts, BoundaryResult, GroundTruth, RegionCounts,
-                   RegionResult, collect_boundaries, collect_regions, evaluate_boundaries,
-                   evaluate_regions, region_tree_to_ucm2, ucm2_to_pb, write_boundary_files,
-                   write_region_files)
+from .bsds import (
+    MAX_DIST,
+    BoundaryCounts,
+    BoundaryResult,
+    GroundTruth,
+    RegionCounts,
+    RegionResult,
+    collect_boundaries,
+    collect_regions,
+    evaluate_boundaries,
+    evaluate_regions,
+    region_tree_to_ucm2,
+    ucm2_to_pb,
+    write_boundary_files,
+    write_region_files,
+)
 
 
 def load_ground_truth(path: str) -> GroundTruth:
@@ -29,8 +41,9 @@ def load_ground_truth(path: str) -> GroundTruth:
     from scipy.io import loadmat
     try:
         cell = loadmat(path)['groundTruth']
-    except (KeyError, ValueError, OSError) as e:
-        raise ValueError(f'{path}: not a BSDS ground-truth file ({e})') from None
+    except Exception as e:  # scipy raises several kinds on a damaged file
+        raise ValueError(f'{path}: not a readable BSDS ground-truth file '
+                         f'({type(e).__name__}: {e})') from None
     cell = cell.ravel()
     if not len(cell):
         raise ValueError(f'{path}: empty groundTruth')
@@ -42,11 +55,17 @@ def load_ground_truth(path: str) -> GroundTruth:
 def load_result(path: str) -> Tuple[str, object]:
     """``('ucm2', array)``, ``('segs', [arrays])`` or ``('pb', array in [0, 1])``."""
     if path.endswith('.png'):
-        from PIL import Image
-        with Image.open(path) as im:
-            return 'pb', np.asarray(im.convert('L'), np.float64) / 255
+        from PIL import Image, UnidentifiedImageError
+        try:
+            with Image.open(path) as im:
+                return 'pb', np.asarray(im.convert('L'), np.float64) / 255
+        except (OSError, UnidentifiedImageError) as e:
+            raise ValueError(f'{path}: not a readable PNG ({e})') from None
     from scipy.io import loadmat
-    data = loadmat(path)
+    try:
+        data = loadmat(path)
+    except Exception as e:
+        raise ValueError(f'{path}: not a readable .mat file ({type(e).__name__}: {e})') from None
     if 'ucm2' in data:
         return 'ucm2', np.asarray(data['ucm2'], np.float64)
     if 'segs' in data:
@@ -111,13 +130,17 @@ def evaluate_one(task: _Task) -> Tuple[str, BoundaryCounts, Optional[RegionCount
         kind, data = load_result(task.result_path)
     shape = gt.boundaries[0].shape
     if kind == 'segs':
+        if any(seg.shape != shape for seg in data):
+            raise ValueError(f'{task.result_path}: a segmentation of {task.image_id} is not '
+                             f'{shape[0]}x{shape[1]} like its ground truth {task.gt_path}')
         bdry = evaluate_boundaries(gt, segs=data, max_dist=task.max_dist, thin_pb=task.thin,
                                    method=task.method)
         return task.image_id, bdry, evaluate_regions(gt, segs=data)
     pb = ucm2_to_pb(data) if kind == 'ucm2' else data
     if pb.shape != shape:
         raise ValueError(f'{task.result_path or task.store_dir}: {task.image_id} is '
-                         f'{pb.shape[0]}x{pb.shape[1]}, its ground truth {shape[0]}x{shape[1]}')
+                         f'{pb.shape[0]}x{pb.shape[1]}, its ground truth {task.gt_path} '
+                         f'{shape[0]}x{shape[1]}')
     bdry = evaluate_boundaries(gt, pb=pb, nthresh=task.nthresh, max_dist=task.max_dist,
                                thin_pb=task.thin, method=task.method)
     reg = evaluate_regions(gt, ucm2=data, nthresh=task.nthresh) if kind == 'ucm2' else None
@@ -240,3 +263,14 @@ def read_boundary_result(out_dir: str) -> BoundaryResult:
                           per_image=np.loadtxt(osp.join(out_dir, 'eval_bdry_img.txt'), ndmin=2),
                           per_threshold=np.loadtxt(osp.join(out_dir, 'eval_bdry_thr.txt'),
                                                    ndmin=2))
+
+
+def read_region_result(out_dir: str) -> Optional[RegionResult]:
+    """A :class:`RegionResult` back from an earlier run's files; None without them."""
+    names = ('eval_cover.txt', 'eval_RI_VOI.txt', 'eval_cover_img.txt', 'eval_cover_th.txt',
+             'eval_RI_VOI_thr.txt')
+    if not all(osp.isfile(osp.join(out_dir, n)) for n in names):
+        return None
+    cover, rivoi, img, cth, rth = (np.loadtxt(osp.join(out_dir, n), ndmin=1 if k < 2 else 2)
+                                   for k, n in enumerate(names))
+    return RegionResult(*map(float, cover), *map(float, rivoi), img, cth, rth)

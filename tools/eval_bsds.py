@@ -109,9 +109,14 @@ def build_trees(args, ids):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from dense_ssl.evaluation.bsds_run import (evaluate_folder, list_gt_ids, plot_pr_curves,
-                                               read_boundary_result, read_region_result,
-                                               summary_table)
+    from dense_ssl.evaluation.bsds_run import (
+        evaluate_folder,
+        list_gt_ids,
+        plot_pr_curves,
+        read_boundary_result,
+        read_region_result,
+        summary_table,
+    )
     name = args.name or osp.basename(osp.normpath(args.out))
     try:
         ids = list_gt_ids(args.gt_dir)

@@ -251,7 +251,7 @@ class GroundTruth:
 
 
 def seg_to_boundaries(seg: np.ndarray) -> np.ndarray:
-    """``seg2bdry(seg, 'imageSize')``: pixels on the lower / right side of a label change."""
+    """``seg2bdry(seg, 'imageSize')``: pixels on the upper / left side of a label change."""
     seg = np.asarray(seg)
     h, w = seg.shape
     bdry = np.zeros((2 * h + 1, 2 * w + 1), bool)

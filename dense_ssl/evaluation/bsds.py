@@ -17,16 +17,18 @@ The matching. ``correspondPixels`` solves a min-cost perfect assignment (CSA) on
 graph where every pixel may also go to an outlier at cost ``100 * maxDist``: since an
 outlier costs more than any chain of real edges, this is a *maximum-cardinality*
 matching, ties broken by total distance (the official code makes the outlier edges
-sparse and random, so its own counts vary by ~1e-4 between runs). Two solvers:
+sparse and random, so its own figures vary by up to ~5e-4 between runs). Two solvers:
 
 * ``'exact'``: that min-cost problem, solved exactly by scipy's
   ``min_weight_full_bipartite_matching`` (LAPJVsp) on the graph plus one outlier
-  per pixel; ~5x slower.
+  per pixel; ~3x slower than ``'fast'`` (one solve per human and threshold).
 * ``'fast'`` (default): maximum-cardinality matching by max-flow (scipy's Dinic),
   grown in stages of increasing distance (pixels 0-1 px apart first, then 2 px, then
   all): augmenting paths never unmatch a pixel, so the pixels a close match exists
-  for stay matched, as in the min-cost solution. Same recall counts as ``'exact'``
-  (the cardinality is unique); precision counts within ~1e-3 (see docs/bsds.md).
+  for stay matched, as in the min-cost solution. Each human's matching is carried from
+  one threshold to the next (:class:`_Humans`). Same recall counts as ``'exact'`` (the
+  cardinality is unique); which machine pixels are matched may differ, so precision
+  counts differ slightly (on gPb val images ~1% fewer; see docs/bsds.md).
 """
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple

@@ -301,6 +301,11 @@ def region_tree_to_ucm2(labels: np.ndarray, dist: np.ndarray) -> np.ndarray:
     ucm2[2:-1:2, 1::2] = vert
     ucm2[2:-1:2, 2:-1:2] = np.maximum(np.maximum(horiz[:-1], horiz[1:]),
                                       np.maximum(vert[:, :-1], vert[:, 1:]))
+    # The frame repeats its neighbouring row / column (as seg2bdry.m and the gPb files
+    # do): a frame of zeros would join every region touching the image border through
+    # it under bwlabel's 8-connectivity.
+    ucm2[0], ucm2[-1] = ucm2[1], ucm2[-2]
+    ucm2[:, 0], ucm2[:, -1] = ucm2[:, 1], ucm2[:, -2]
     return ucm2
 
 

@@ -53,9 +53,9 @@ UNTRAINED = ('Lab+position', 'random init')
 HG_METHODS = ('HG', 'HG+MoCo', 'HG+DenseCL')
 
 #: the study's settings, fixed before the runs
-FULL = dict(iters=200, batch=8, seeds=(0, 1), scenes_train=64, scenes_val=32,
-            scene_size=224, grouping_images=100, ks=(2, 4, 8, 16),
-            corr_photos=50, corr_size=224, train_images=None)
+FULL = dict(iters=100, batch=8, seeds=(0, 1), scenes_train=48, scenes_val=24,
+            scene_size=224, grouping_images=50, ks=(2, 4, 8, 16),
+            corr_photos=30, corr_size=224, train_images=None)
 #: every step, on tiny data (CI)
 QUICK = dict(iters=2, batch=2, seeds=(0, ), scenes_train=4, scenes_val=2,
              scene_size=96, grouping_images=2, ks=(2, 4), corr_photos=2,

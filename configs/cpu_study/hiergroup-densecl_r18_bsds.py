@@ -11,7 +11,17 @@ model = dict(
     queue_len=128,
     backbone=dict(depth=18),
     neck=dict(in_channels=512, hid_channels=512),
-    hg_neck=dict(in_channels=(256, 512), mid_channels=64))
+    # the base's objectives with the hypercolumn sized for ResNet-18
+    # (layer3 / layer4 have 256 / 512 channels; 64 mid channels as the HG
+    # study config); a list replaces the base's whole list
+    objectives=[
+        dict(type='GlobalContrast', loss_name='loss_single'),
+        dict(type='DenseContrast', match='max_sim_backbone'),
+        dict(_base_.model.objectives[-1],
+             neck=dict(type='HypercolumnNeck', in_channels=(256, 512),
+                       in_strides=(16, 32), mid_channels=64,
+                       out_channels=32, out_stride=4)),
+    ])
 view_pipeline = [
     dict(type='HGRandomResizedCropFlip', size=128, scale=(0.2, 1.)),
     *_base_.view_pipeline[1:],

@@ -37,6 +37,7 @@ import torch
 
 from . import dense_probe as dp
 from .correspondence_share import correspondence_share
+from .probe_runner import grouping_scores, kmeans_segmentations
 from .probe_scenes import write_scenes
 
 #: (row name, study config or None); None = no model (Lab + position)
@@ -94,7 +95,7 @@ def prepare_scenes(cache: str, settings: Dict, log=print) -> Dict[str, str]:
 
 def prepare_train_images(bsds: str, cache: str, settings: Dict) -> str:
     """The pre-training photos: BSDS train, or its first N (symlinks)."""
-    src = osp.join(bsds, 'images', 'train')
+    src = osp.abspath(osp.join(bsds, 'images', 'train'))
     n = settings['train_images']
     if n is None:
         return src
@@ -109,8 +110,13 @@ def prepare_train_images(bsds: str, cache: str, settings: Dict) -> str:
 def prepare_store(images: str, cache: str, log=print) -> str:
     """Region trees of the photos, built with dense_ssl.grouping (cached)."""
     from dense_ssl.grouping.build import build_store, list_folder_images
+    from dense_ssl.grouping.chunks import FORMAT_VERSION
     from dense_ssl.grouping.hierarchy import HierarchyBuilder
-    store = osp.join(cache, 'hier', osp.basename(images.rstrip('/')))
+    # one folder per store format: a builder cannot add to an older
+    # format's store (training still reads it), and rebuilding 200 photos
+    # with the gradient detector takes about a minute
+    store = osp.join(cache, 'hier', osp.basename(images.rstrip('/'))
+                     + f'_f{FORMAT_VERSION}')
     items = list_folder_images(images)
     log(f'region trees of {len(items)} photos -> {store}')
     builder = HierarchyBuilder('gradient')
@@ -163,7 +169,12 @@ def pretrain(method: str, seed: int, settings: Dict, images: str,
     cmd = [sys.executable, train_py(), cfg, '--work-dir', work_dir,
            '--cfg-options', *opts]
     os.makedirs(work_dir, exist_ok=True)
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    # the subprocess imports this checkout's dense_ssl (the one running the
+    # study), also where another checkout is pip-installed in editable mode
+    root = osp.dirname(osp.dirname(repo_configs()))
+    path = os.environ.get('PYTHONPATH')
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
+               PYTHONPATH=root + (os.pathsep + path if path else ''))
     log(f'training {method} seed {seed}: {iters} iterations -> {work_dir}')
     t0 = time.time()
     with open(osp.join(work_dir, 'train_stdout.log'), 'w') as out:
@@ -248,15 +259,8 @@ def grouping_segmentations(feats: Features, photos: Sequence[np.ndarray],
     out = []
     for img in photos:
         emb, standardize = feats.embedding(img)
-        h, w = img.shape[:2]
-        segs = {}
-        for k in ks:
-            lab = dp.kmeans_grouping(emb, k, seed, standardize)
-            lab = torch.from_numpy(lab)[None, None].float()
-            sh, sw = -(-h // lab.shape[-2]), -(-w // lab.shape[-1])
-            up = lab.repeat_interleave(sh, -2).repeat_interleave(sw, -1)
-            segs[k] = up[0, 0, :h, :w].numpy().astype(np.uint16) + 1
-        out.append(segs)
+        out.append(kmeans_segmentations(emb, img.shape[:2], ks, seed,
+                                        standardize))
     return out
 
 
@@ -280,28 +284,37 @@ def evaluate(method: str, seed: int, ckpt: Optional[str], settings: Dict,
         f'{osp.splitext(osp.basename(p))[0]}_k{k}': s[k]
         for p, s in zip(photos_paths, segs) for k in s})
     rec['segmentations'] = seg_file
-    rec.update(grouping_scores(photos_paths, segs, bsds))
+    rec.update(grouping_scores(photos_paths, segs,
+                               osp.join(bsds, 'groundTruth', 'val')))
     rec['eval_s'] = time.time() - t0
     return rec
 
 
-def grouping_scores(photo_paths: Sequence[str],
-                    segs: Sequence[Dict[int, np.ndarray]],
-                    bsds: str) -> Dict:
-    """BSDS region benchmarks of the K-means segmentations (ODS / OIS over
-    K), with :mod:`dense_ssl.evaluation.bsds` when it is installed."""
-    try:
-        from . import bsds as bench  # noqa: F401
-    except ImportError:
-        return dict(grouping='pending: dense_ssl.evaluation.bsds missing')
-    return bsds_region_scores(bench, photo_paths, segs, bsds)
-
-
-def bsds_region_scores(bench, photo_paths, segs, bsds) -> Dict:
-    raise NotImplementedError  # filled in when the evaluator lands
+def rescore_grouping(rec: Dict, bsds: str) -> bool:
+    """Add the BSDS scores to a record evaluated before the evaluator
+    existed (from its saved segmentations); True when it changed."""
+    if not str(rec.get('grouping', '')).startswith('pending'):
+        return False
+    saved = np.load(rec['segmentations'])
+    by_photo: Dict[str, Dict[int, np.ndarray]] = {}
+    for key in saved.files:
+        image_id, k = key.rsplit('_k', 1)
+        by_photo.setdefault(image_id, {})[int(k)] = saved[key]
+    ids = sorted(by_photo)
+    paths = [osp.join(bsds, 'images', 'val', i + '.jpg') for i in ids]
+    rec.update(grouping_scores(paths, [by_photo[i] for i in ids],
+                               osp.join(bsds, 'groundTruth', 'val')))
+    rec.pop('grouping')
+    return True
 
 
 # ---------------------------------------------------------------- driver
+def _write_json(path: str, rec: Dict) -> None:
+    with open(path + '.tmp', 'w') as f:
+        json.dump(rec, f, indent=1)
+    os.replace(path + '.tmp', path)
+
+
 def _append_jsonl(path: str, rec: Dict) -> None:
     with open(path, 'a') as f:
         fcntl.flock(f, fcntl.LOCK_EX)
@@ -326,7 +339,12 @@ def run_study(out_dir: str, bsds: str, cache: str, quick: bool = False,
         path = osp.join(out_dir, 'runs', f'{slug(method)}_s{seed}.json')
         if osp.isfile(path):
             with open(path) as f:
-                records.append(json.load(f))
+                rec = json.load(f)
+            if rescore_grouping(rec, bsds):
+                log(f'{method} seed {seed}: BSDS scores of its saved '
+                    'segmentations added')
+                _write_json(path, rec)
+            records.append(rec)
             continue
         work = osp.join(out_dir, 'train', f'{slug(method)}_s{seed}')
         ckpt, train_s = None, 0.0
@@ -336,9 +354,7 @@ def run_study(out_dir: str, bsds: str, cache: str, quick: bool = False,
         rec = evaluate(method, seed, ckpt, settings, scenes, bsds, out_dir)
         rec.update(train_s=train_s, iters=0 if ckpt is None else
                    settings['iters'], losses=loss_curve(work) if ckpt else [])
-        with open(path + '.tmp', 'w') as f:
-            json.dump(rec, f, indent=1)
-        os.replace(path + '.tmp', path)
+        _write_json(path, rec)
         _append_jsonl(osp.join(out_dir, 'results.jsonl'), rec)
         records.append(rec)
         done = time.time() - t_start
@@ -354,7 +370,8 @@ def run_study(out_dir: str, bsds: str, cache: str, quick: bool = False,
 #: (column, record key); grouping keys appear once the BSDS evaluator ran
 METRICS = (('linear mIoU', 'linear_miou'), ('NN mIoU', 'nn_miou'),
            ('corr. share', 'corr_share'), ('covering ODS', 'covering_ods'),
-           ('PRI ODS', 'pri_ods'), ('VoI ODS', 'voi_ods'))
+           ('PRI ODS', 'pri_ods'), ('VoI ODS', 'voi_ods'),
+           ('boundary F ODS', 'bdry_ods_f'))
 
 
 def read_records(out_dir: str) -> List[Dict]:

@@ -159,12 +159,12 @@ def check_feature(feature: str) -> None:
                          f'{feature!r}')
 
 
-def print_progress(label: str, done: int, total: int,
-                   stream=sys.stderr) -> None:
-    """A line at every tenth of the work (and at the end)."""
+def print_progress(label: str, done: int, total: int, stream=None) -> None:
+    """A line at every tenth of the work (and at the end), on stderr."""
     step = max(1, total // 10)
     if done == total or done % step == 0:
-        print(f'{label}: {done}/{total}', file=stream, flush=True)
+        print(f'{label}: {done}/{total}', file=stream or sys.stderr,
+              flush=True)
 
 
 def grouping_scores(photo_paths: Sequence[str],

@@ -6,7 +6,7 @@ Random init, MoCo-v2, DenseCL, HG, HG+MoCo and HG+DenseCL (ResNet-18,
 baseline, evaluated by linear / nearest-neighbour probes on dead-leaves
 scenes, K-means grouping on BSDS500 val and the share of correct dense
 matches between two views. Settings: dense_ssl/evaluation/cpu_study.py
-(FULL, QUICK). Resumable: re-run the same command. See docs/dense_probe.md.
+(FULL, QUICK). Resumable: re-run the same command. See docs/dense_eval.md.
 
 Examples::
 

@@ -429,10 +429,15 @@ def plot_table(rows: Sequence[Dict], path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     keys = [(c, k) for c, k in METRICS if any(k in r for r in rows)]
-    fig, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 3.6),
+    ncols = min(4, len(keys))
+    nrows = -(-len(keys) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols,
+                                                    0.4 + 2.8 * nrows),
                              squeeze=False)
+    for ax in axes.flat[len(keys):]:
+        ax.axis('off')
     names = [r['method'] for r in rows]
-    for ax, (col, key) in zip(axes[0], keys):
+    for n, (ax, (col, key)) in enumerate(zip(axes.flat, keys)):
         mean = [r[key][0] if key in r else np.nan for r in rows]
         err = [0 if key not in r or math.isnan(r[key][1]) else r[key][1]
                for r in rows]
@@ -440,7 +445,7 @@ def plot_table(rows: Sequence[Dict], path: str) -> None:
         ax.barh(range(len(rows)), mean, xerr=err, color=colours,
                 capsize=3)
         ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels(names if ax is axes[0][0] else [], fontsize=8)
+        ax.set_yticklabels(names if n % ncols == 0 else [], fontsize=8)
         ax.invert_yaxis()
         ax.set_title(col + (' (lower better)' if 'VoI' in col else ''),
                      fontsize=9)
@@ -451,3 +456,37 @@ def plot_table(rows: Sequence[Dict], path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_losses(records: Sequence[Dict], path: str) -> bool:
+    """One panel per trained method: each logged loss term over the
+    iterations, a line style per seed; False when no run has a curve."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    methods = [m for m, _ in METHODS
+               if any(r['method'] == m and r.get('losses') for r in records)]
+    if not methods:
+        return False
+    fig, axes = plt.subplots(1, len(methods), figsize=(3 * len(methods), 3),
+                             squeeze=False)
+    for ax, method in zip(axes[0], methods):
+        for rec in sorted((r for r in records if r['method'] == method),
+                          key=lambda r: r['seed']):
+            rows = rec.get('losses') or []
+            terms = sorted({k for row in rows for k in row if k != 'iter'})
+            for n, term in enumerate(terms):
+                pts = [(row['iter'], row[term]) for row in rows if term in row]
+                ax.plot(*zip(*pts), color=f'C{n}',
+                        linestyle=('-', '--', ':')[rec['seed'] % 3],
+                        label=f'{term} s{rec["seed"]}')
+        ax.set_title(method, fontsize=9)
+        ax.set_xlabel('iteration', fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6)
+    fig.suptitle('CPU study: logged loss terms (mean over each logging '
+                 'interval)', fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True

@@ -74,3 +74,16 @@ def test_quick_study_end_to_end_and_resume(bsds, tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert 'training ' not in again.stdout
     assert (out / 'results.jsonl').read_text().splitlines() == lines
+
+
+def test_plots_of_table_and_loss_curves(tmp_path):
+    recs = [dict(method='DenseCL', seed=s, linear_miou=0.1 + s, nn_miou=0.2,
+                 losses=[dict(iter=i, loss=4 - i, loss_dense=2 - i / 2)
+                         for i in (1, 2, 3)]) for s in (0, 1)]
+    recs.append(dict(method='random init', seed=0, linear_miou=0.1,
+                     losses=[]))
+    study.plot_table(study.summarize(recs), str(tmp_path / 't.png'))
+    assert study.plot_losses(recs, str(tmp_path / 'l.png'))
+    assert os.path.getsize(tmp_path / 't.png') > 1000
+    assert os.path.getsize(tmp_path / 'l.png') > 1000
+    assert not study.plot_losses(recs[2:], str(tmp_path / 'none.png'))

@@ -40,7 +40,8 @@ def parse_args(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--out', default='work_dirs/cpu_study',
                    help='results folder (runs/*.json, results.jsonl, '
-                   'table.md, table.png; default work_dirs/cpu_study)')
+                   'table.md, table.png, losses.png; default '
+                   'work_dirs/cpu_study)')
     p.add_argument('--bsds', default='../shared/data/bsds500',
                    help='BSDS500 root (images/, groundTruth/)')
     p.add_argument('--cache', default=os.path.expanduser(
@@ -65,7 +66,8 @@ def main(argv=None) -> int:
         study.run_study(args.out, args.bsds, args.cache, quick=args.quick,
                         shard=args.shard,
                         log=lambda m: print(m, flush=True))
-    rows = study.summarize(study.read_records(args.out))
+    records = study.read_records(args.out)
+    rows = study.summarize(records)
     if not rows:
         print(f'no finished runs in {args.out}/runs', file=sys.stderr)
         return 1
@@ -73,8 +75,9 @@ def main(argv=None) -> int:
     with open(os.path.join(args.out, 'table.md'), 'w') as f:
         f.write(table + '\n')
     study.plot_table(rows, os.path.join(args.out, 'table.png'))
+    study.plot_losses(records, os.path.join(args.out, 'losses.png'))
     print(table)
-    print(f'wrote {args.out}/table.md and {args.out}/table.png')
+    print(f'wrote {args.out}/table.md, table.png and losses.png')
     return 0
 
 

@@ -68,10 +68,6 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.workers < 1 or args.nthresh < 1 or args.limit < 0:
         p.error('--workers and --nthresh must be >= 1, --limit >= 0')
-    for name, path in args.compare:
-        if not osp.isfile(osp.join(path, 'eval_bdry_thr.txt')):
-            p.error(f'--compare {name}={path}: no eval_bdry_thr.txt there (run this tool '
-                    f'with --out {path} first)')
     return args
 
 
@@ -118,6 +114,11 @@ def main(argv=None) -> int:
         summary_table,
     )
     name = args.name or osp.basename(osp.normpath(args.out))
+    for other, path in args.compare:  # checked before the long run, not after it
+        if not osp.isfile(osp.join(path, 'eval_bdry_thr.txt')):
+            print(f'error: --compare {other}={path}: no eval_bdry_thr.txt there (run this tool '
+                  f'with --out {path} first)', file=sys.stderr)
+            return 2
     try:
         ids = list_gt_ids(args.gt_dir)
         if args.limit:

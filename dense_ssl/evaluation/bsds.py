@@ -17,16 +17,18 @@ The matching. ``correspondPixels`` solves a min-cost perfect assignment (CSA) on
 graph where every pixel may also go to an outlier at cost ``100 * maxDist``: since an
 outlier costs more than any chain of real edges, this is a *maximum-cardinality*
 matching, ties broken by total distance (the official code makes the outlier edges
-sparse and random, so its own counts vary by ~1e-4 between runs). Two solvers:
+sparse and random, so its own figures vary by up to ~5e-4 between runs). Two solvers:
 
 * ``'exact'``: that min-cost problem, solved exactly by scipy's
   ``min_weight_full_bipartite_matching`` (LAPJVsp) on the graph plus one outlier
-  per pixel; ~5x slower.
+  per pixel; ~3x slower than ``'fast'`` (one solve per human and threshold).
 * ``'fast'`` (default): maximum-cardinality matching by max-flow (scipy's Dinic),
   grown in stages of increasing distance (pixels 0-1 px apart first, then 2 px, then
   all): augmenting paths never unmatch a pixel, so the pixels a close match exists
-  for stay matched, as in the min-cost solution. Same recall counts as ``'exact'``
-  (the cardinality is unique); precision counts within ~1e-3 (see docs/bsds.md).
+  for stay matched, as in the min-cost solution. Each human's matching is carried from
+  one threshold to the next (:class:`_Humans`). Same recall counts as ``'exact'`` (the
+  cardinality is unique); which machine pixels are matched may differ, so precision
+  counts differ slightly (on gPb val images ~1% fewer; see docs/bsds.md).
 """
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
@@ -121,17 +123,15 @@ def _exact_matching(i, j, dist, radius):
     return ui[r[real]], uj[c[real]]
 
 
-def _augment(mate1: np.ndarray, mate2: np.ndarray, i: np.ndarray, j: np.ndarray,
-             starts: Optional[np.ndarray] = None) -> None:
+def _augment(mate1: np.ndarray, mate2: np.ndarray, i: np.ndarray, j: np.ndarray) -> None:
     """Grow the matching ``mate1`` / ``mate2`` (in place) to a maximum one on edges
     ``(i, j)`` (sorted by ``i``) by one max-flow on the residual graph: augmenting
-    paths keep every matched pixel matched. ``starts``: the free left pixels an
-    augmenting path may start from (default: all)."""
+    paths keep every matched pixel matched."""
     a, b = len(mate1), len(mate2)
     n = a + b + 2
     src, snk = a + b, a + b + 1
     free = mate1[i] != j
-    free1 = np.flatnonzero((mate1 < 0) if starts is None else (mate1 < 0) & starts)
+    free1 = np.flatnonzero(mate1 < 0)
     # Rows of the residual graph: left pixel -> its unmatched neighbours; right pixel ->
     # its mate (matched edges run backwards) or the sink; source -> free left pixels.
     out_right = np.where(mate2 >= 0, mate2, snk)
@@ -151,14 +151,12 @@ def _augment(mate1: np.ndarray, mate2: np.ndarray, i: np.ndarray, j: np.ndarray,
     mate2[mate1[has]] = np.flatnonzero(has)
 
 
-def _grow_in_stages(mate1, mate2, i, j, dist, stages=_STAGES, starts=None) -> None:
+def _grow_in_stages(mate1, mate2, i, j, dist, stages=_STAGES) -> None:
     """Augment ``mate1`` / ``mate2`` on pairs at most 1 px apart, then 2 px, then all."""
-    if starts is not None and not (starts & (mate1 < 0)).any():
-        return
     for cap in stages:
         sel = dist <= cap + 1e-9
         if sel.any():
-            _augment(mate1, mate2, i[sel], j[sel], starts)
+            _augment(mate1, mate2, i[sel], j[sel])
 
 
 def _staged_matching(i, j, dist, stages=_STAGES):
@@ -303,6 +301,11 @@ def region_tree_to_ucm2(labels: np.ndarray, dist: np.ndarray) -> np.ndarray:
     ucm2[2:-1:2, 1::2] = vert
     ucm2[2:-1:2, 2:-1:2] = np.maximum(np.maximum(horiz[:-1], horiz[1:]),
                                       np.maximum(vert[:, :-1], vert[:, 1:]))
+    # The frame repeats its neighbouring row / column (as seg2bdry.m and the gPb files
+    # do): a frame of zeros would join every region touching the image border through
+    # it under bwlabel's 8-connectivity.
+    ucm2[0], ucm2[-1] = ucm2[1], ucm2[-2]
+    ucm2[:, 0], ucm2[:, -1] = ucm2[:, 1], ucm2[:, -2]
     return ucm2
 
 
@@ -333,10 +336,7 @@ class _Humans:
     the thinned map of the next one mostly adds pixels. The previous matching,
     restricted to the pixels still there, is a valid start; augmenting paths never
     unmatch a pixel, so the result is again a maximum matching, and the stages (near
-    pairs first) only have the new pixels to place. Better still, when no matched pixel
-    left, an augmenting path can only start at a new pixel (the old matching had none,
-    and a free pixel without one keeps having none after augmentations), so the
-    max-flow starts only from those. Why all humans in one max-flow:
+    pairs first) only have the new pixels to place. Why all humans in one max-flow:
     their graphs are disjoint, and one call on the union costs far less than five
     (scipy's per-call conversions dominate on graphs this size).
     """
@@ -349,7 +349,6 @@ class _Humans:
             self.pairs.append(index.pairs(ys, xs))
             self.counts.append(index.count)
         self.mates = [np.full(len(ys), -1, np.int64) for _ in humans]
-        self.present = np.zeros(len(ys), bool)
 
     def match(self, present: np.ndarray, warm: bool = True,
               stages: Sequence[float] = _STAGES) -> List[np.ndarray]:
@@ -359,11 +358,8 @@ class _Humans:
         n = len(idx)
         local = np.cumsum(present) - 1
         off2 = np.concatenate([[0], np.cumsum(self.counts)])
-        ii, jj, dd, m1, st = [], [], [], [], []
-        new = (present & ~self.present)[idx]
+        ii, jj, dd, m1 = [], [], [], []
         for h, (i, j, dist) in enumerate(self.pairs):
-            lost = (self.present & ~present & (self.mates[h] >= 0)).any()
-            st.append(new if warm and not lost else np.ones(n, bool))
             keep = present[i]
             ii.append(h * n + local[i[keep]])
             jj.append(off2[h] + j[keep])
@@ -374,8 +370,7 @@ class _Humans:
         mate2 = np.full(off2[-1], -1, np.int64)
         has = mate1 >= 0
         mate2[mate1[has]] = np.flatnonzero(has)
-        _grow_in_stages(mate1, mate2, i, j, dist, stages, np.concatenate(st))
-        self.present = present.copy()
+        _grow_in_stages(mate1, mate2, i, j, dist, stages)
         out = []
         for h, mate in enumerate(self.mates):
             mine = mate1[h * n:(h + 1) * n]
@@ -495,6 +490,31 @@ def rand_index_voi(joint: np.ndarray) -> Tuple[float, float]:
     return float(ri), float(entropy(pr) + entropy(pc) - 2 * mi)
 
 
+class _FineRegions:
+    """The contingency tables of a UCM's finest regions (lowest threshold) with each
+    human, so that every coarser level's tables are sums of their rows instead of a
+    pass over all pixels: the components of ``ucm2 <= t`` are unions of those of
+    ``ucm2 <= t_min``. Only used when every pixel has a region at ``t_min`` (``ok``)."""
+
+    def __init__(self, fine: np.ndarray, humans: Sequence[np.ndarray]) -> None:
+        self.ok = bool(fine.min() > 0)
+        self.labels, self.first = np.unique(fine.ravel(), return_index=True)
+        self.size = int(fine.max()) + 1
+        self.tables = [_contingency(fine, s) for s in humans]
+
+    def joints(self, seg: np.ndarray) -> List[np.ndarray]:
+        coarse = np.zeros(self.size, np.int64)
+        coarse[self.labels] = seg.ravel()[self.first]
+        rows = int(coarse.max()) + 1
+        out = []
+        for table in self.tables:
+            b = table.shape[1]
+            cells = (coarse[:, None] * b + np.arange(b)).ravel()
+            out.append(np.bincount(cells, weights=table.ravel(), minlength=rows * b)
+                       .reshape(rows, b).round().astype(np.int64))
+        return out
+
+
 def evaluate_regions(gt: GroundTruth, ucm2: Optional[np.ndarray] = None,
                      segs: Optional[Sequence[np.ndarray]] = None,
                      nthresh: int = 99) -> RegionCounts:
@@ -518,16 +538,19 @@ def evaluate_regions(gt: GroundTruth, ucm2: Optional[np.ndarray] = None,
     n = len(thresh)
     cnt_r, sum_r, cnt_p, sum_p, ri, voi = (np.zeros(n) for _ in range(6))
     best_gt = np.zeros(len(areas_gt))
+    fine = _FineRegions(ucm2_to_segmentation(ucm2, thresh[0]), humans) \
+        if ucm2 is not None else None
     cache = {}
     for k, t in enumerate(thresh):
         if keys[k] not in cache:
             seg = np.asarray(segs[k], np.int64) if segs is not None \
                 else ucm2_to_segmentation(ucm2, t)
-            joints = [_contingency(seg, s) for s in humans]
+            joints = fine.joints(seg) if fine is not None and fine.ok \
+                else [_contingency(seg, s) for s in humans]
             ious = [_overlaps(j) for j in joints]
             match_seg = np.max([m.max(1, initial=0) for m in ious], axis=0)
             match_gt = np.concatenate([m.max(0, initial=0) for m in ious])
-            area_seg = np.bincount(seg.ravel(), minlength=seg.max() + 1)[1:]
+            area_seg = joints[0].sum(1)[1:]
             rv = np.mean([rand_index_voi(j[1:, 1:]) for j in joints], axis=0)
             cache[keys[k]] = ((areas_gt * match_gt).sum(), (area_seg * match_seg).sum(),
                               area_seg.sum(), rv, match_gt)

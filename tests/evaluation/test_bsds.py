@@ -204,3 +204,14 @@ def test_official_files_written_and_parsed_back(tmp_path):
     np.testing.assert_allclose(vals, [1, 0.5, 0.5, 1, 1.188722, 1.188722], atol=1e-5)
     np.testing.assert_allclose(np.loadtxt(tmp_path / 'eval_cover.txt'),
                                [1, 7 / 12, 7 / 12, 7 / 12], atol=1e-5)
+
+
+def test_region_tree_ucm2_keeps_border_regions_apart():
+    # left / right halves touching the border: a frame of zeros would join them
+    labels = np.zeros((4, 6), int)
+    labels[:, 3:] = 1
+    ucm2 = region_tree_to_ucm2(labels, np.array([[0, 0.4], [0.4, 0]]))
+    np.testing.assert_array_equal(ucm2_to_segmentation(ucm2, 0.3) == 1, labels == 0)
+    assert len(np.unique(ucm2_to_segmentation(ucm2, 0.5))) == 1
+    # the boundary reaches the last row, as seg2bdry marks it
+    np.testing.assert_array_equal(ucm2_to_pb(ucm2) > 0, seg_to_boundaries(labels))

@@ -112,6 +112,5 @@ def test_parse_args_forms_and_bad_compare(tmp_path):
     with pytest.raises(SystemExit):
         eval_bsds.parse_args(['--gt-dir', 'G', '--ucm2-dir', 'U', '--out', 'O',
                               '--compare', 'noequals'])
-    with pytest.raises(SystemExit):
-        eval_bsds.parse_args(['--gt-dir', 'G', '--ucm2-dir', 'U', '--out', 'O',
-                              '--compare', f'x={tmp_path}'])
+    assert eval_bsds.main(['--gt-dir', 'G', '--ucm2-dir', 'U', '--out', str(tmp_path / 'o'),
+                           '--compare', f'x={tmp_path}']) == 2

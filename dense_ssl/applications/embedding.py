@@ -39,10 +39,12 @@ class DenseEmbedder:
         device: torch device.
         feature: ``'auto'`` (hypercolumn when the model has one) or
             ``'backbone'`` (last backbone map).
+        cfg_options: ``--cfg-options`` style overrides of the config.
     """
 
     def __init__(self, config: str, checkpoint: Optional[str] = None,
-                 device: str = 'cpu', feature: str = 'auto') -> None:
+                 device: str = 'cpu', feature: str = 'auto',
+                 cfg_options: Optional[dict] = None) -> None:
         from mmengine.config import Config
         from mmengine.registry import DefaultScope
 
@@ -53,6 +55,8 @@ class DenseEmbedder:
                              f'{feature!r}')
         self.feature = feature
         cfg = Config.fromfile(config)
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
         pre = cfg.model.get('data_preprocessor') or {}
         self.mean = torch.tensor(pre.get('mean', (123.675, 116.28, 103.53)),
                                  dtype=torch.float32).view(1, 3, 1, 1)

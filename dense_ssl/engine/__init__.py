@@ -3,10 +3,16 @@
 The hooks are re-exported here as MMSelfSup does (``mmselfsup.engine``).
 """
 from . import hooks, vis_backends  # noqa: F401
-from .hooks import DenseLossWarmupHook, FiniteLossHook, NonFiniteLossError, QueueLengthCheckHook
+from .hooks import (
+                    DenseLossWarmupHook,
+                    DenseProbeHook,
+                    FiniteLossHook,
+                    NonFiniteLossError,
+                    QueueLengthCheckHook,
+)
 from .vis_backends import OptionalTensorboardVisBackend
 
 __all__ = [
-    'DenseLossWarmupHook', 'FiniteLossHook', 'NonFiniteLossError',
+    'DenseLossWarmupHook', 'DenseProbeHook', 'FiniteLossHook', 'NonFiniteLossError',
     'OptionalTensorboardVisBackend', 'QueueLengthCheckHook'
 ]

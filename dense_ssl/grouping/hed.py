@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .edges import check_rgb_uint8
+from .rgb import check_rgb_uint8
 
 CAFFE_BGR_MEAN = (104.00699, 116.66877, 122.67892)
 _VGG_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))  # (channels, convs)

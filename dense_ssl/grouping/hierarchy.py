@@ -19,7 +19,8 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 from PIL import Image
 
-from .edges import build_edge_detector, check_rgb_uint8
+from .edges import build_edge_detector
+from .rgb import check_rgb_uint8
 from .merges import MAX_REGIONS, distance_matrix_from_merges
 from .ucm import regions_from_edges
 

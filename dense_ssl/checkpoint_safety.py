@@ -26,10 +26,15 @@ choosing:
 
 Globals outside this list (e.g. ``os.system``, ``argparse.Namespace``, a
 custom class) are still refused by torch.
+
+:func:`safe_load` (+ :func:`state_dict_of`) is THE checkpoint loader of the
+package: ``tools/`` and :class:`~dense_ssl.applications.DenseEmbedder` call
+it; a refused file names the globals it references.
 """
 import importlib
+import os
 import pickle
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import numpy as np
 import torch
@@ -101,3 +106,69 @@ def allow_runner_checkpoints() -> None:
     Idempotent: torch keeps the allowed globals in a set.
     """
     torch.serialization.add_safe_globals(runner_checkpoint_globals())
+
+
+class CheckpointError(ValueError, RuntimeError):
+    """A checkpoint that cannot be read or exported (names the file).
+
+    A ValueError (what the applications catch) and, as before, a
+    RuntimeError."""
+
+
+def check_globals(path: str) -> None:
+    """Raise :class:`CheckpointError` naming every global of ``path`` that
+    safe loading does not allow (a clearer message than torch's)."""
+    needed = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    refused = sorted(n for n in needed if not is_allowed(n))
+    if refused:
+        raise CheckpointError(
+            f'{path}: refusing to load, it references objects that safe '
+            f'loading does not allow: {", ".join(refused)}. Only tensors, '
+            'plain containers and the logging buffers of an mmengine Runner '
+            'checkpoint are accepted.')
+
+
+def safe_load(path: str) -> Any:
+    """``torch.load(path, weights_only=True)``, Runner checkpoints included.
+
+    Args:
+        path: a ``.pth`` file (mmengine checkpoint dict or bare state dict).
+
+    Returns:
+        The loaded object, tensors on the CPU.
+
+    Raises:
+        CheckpointError: missing file, unreadable file, or a disallowed global.
+    """
+    if not os.path.isfile(path):
+        raise CheckpointError(f'{path}: no such checkpoint file')
+    try:
+        check_globals(path)
+    except CheckpointError:
+        raise
+    except Exception as exc:  # not a torch zip file, truncated, ...
+        raise CheckpointError(f'{path}: not a readable torch checkpoint '
+                              f'({type(exc).__name__}: {exc})') from exc
+    # `import dense_ssl` registered them already (idempotent). Not the
+    # torch.serialization.safe_globals(...) context: its exit REMOVES the
+    # globals, also the process-wide registration.
+    allow_runner_checkpoints()
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            f'{path}: safe loading (weights_only=True) refused the file: '
+            f'{str(exc).splitlines()[-1] if str(exc) else exc!r}') from exc
+
+
+def state_dict_of(checkpoint: Any, path: str) -> Dict[str, torch.Tensor]:
+    """The model state dict of a loaded checkpoint (``state_dict`` or bare)."""
+    if isinstance(checkpoint, dict) and isinstance(
+            checkpoint.get('state_dict'), dict):
+        checkpoint = checkpoint['state_dict']
+    if not isinstance(checkpoint, dict) or not all(
+            isinstance(v, torch.Tensor) for v in checkpoint.values()):
+        raise CheckpointError(
+            f'{path}: expected a state dict (a dict of tensors, possibly '
+            'under a "state_dict" key)')
+    return checkpoint

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 import dense_ssl  # noqa: F401  (allowlist for Runner checkpoints)
@@ -24,6 +25,7 @@ def test_project_transform_crops_the_largest_square():
     np.testing.assert_array_equal(out['img'], img[:, x0:x0 + 6])
 
 
+@pytest.mark.slow
 def test_project_config_trains_on_a_folder(tmp_path):
     from prepare_demo_data import write_demo_photos
     photos = write_demo_photos(str(tmp_path / 'imgs'))

@@ -21,7 +21,7 @@ def _build(config, **changes):
         *path, last = key.split('.')
         node = cfg
         for p in path:
-            node = node[p]
+            node = node[int(p)] if isinstance(node, list) else node[p]
         node[last] = value
     with DefaultScope.overwrite_default_scope('dense_ssl'):
         return MODELS.build(cfg)
@@ -62,7 +62,7 @@ def test_neck_channels_must_match_backbone():
                        match=r'in_channels=\(1024, 2048\) .*\(256, 512\)'):
         _build(HG, **{'backbone.depth': 18})
     with pytest.raises(ValueError, match=r'model.hg_neck.in_channels'):
-        _build(HG_DENSECL, **{'hg_neck.in_channels': [512, 2048],
+        _build(HG_DENSECL, **{'objectives.2.neck.in_channels': [512, 2048],
                               'queue_len': 256})
     # matching settings still build
     _build(DENSECL, **{'backbone.depth': 18, 'neck.in_channels': 512,

@@ -141,7 +141,7 @@ def main(argv=None) -> int:
                           chunk_size=args.chunk_size, shard=args.shard,
                           threads_per_worker=args.threads_per_worker,
                           progress=not args.no_progress, batch_size=args.batch_size)
-    except ValueError as e:
+    except (ValueError, OSError) as e:  # StoreError, StoreWriteError ("no space left on")
         print(f'error: {e}', file=sys.stderr)
         return 2
     dt = time.time() - t0
@@ -150,6 +150,12 @@ def main(argv=None) -> int:
           f'{res["skipped"]} skipped (see {os.path.join(args.out, "errors.txt")}), '
           f'{res["chunks_written"]} chunks written, {res["chunks_existing"]} already there'
           + (f', {n / dt:.2f} img/s' if n else ''))
+    errors_txt = os.path.join(args.out, 'errors.txt')
+    if res['stored'] == 0 and res['failed']:
+        print(f'error: none of the {res["failed"]} images of shard {args.shard[0]}/'
+              f'{args.shard[1]} could be read or grouped; the reasons are in {errors_txt}',
+              file=sys.stderr)
+        return 1
     if res['chunks_missing']:
         print(f'{res["chunks_missing"]} chunks (other shards or interrupted runs) are not in '
               f'{args.out} yet')

@@ -8,13 +8,13 @@
 3. exports the backbone for mmdet / mmseg;
 4. draws the dense correspondences between two augmented views (mutual
    nearest neighbours above a similarity threshold) into a PNG;
-5. builds the region hierarchies of the photos and pre-trains HG briefly.
+5. builds the region hierarchies of the photos, pre-trains HG briefly and
+   draws its embedding (PCA -> RGB, beside the random init's).
 
 Every step is an ordinary command that users run on their own data too; the
 commands are printed before they run.
 """
 import argparse
-import os
 import os.path as osp
 import shlex
 import subprocess
@@ -76,6 +76,12 @@ def main():
             mim, 'train', 'mmselfsup', 'configs/demo/hiergroup_demo.py',
             '--work-dir', osp.join(wd, 'hiergroup'), '--cfg-options',
             f'train_dataloader.dataset.store={store}'])
+        embedding_png = osp.join(wd, 'embedding.png')
+        times['embedding picture'] = run([
+            py, 'tools/visualize_embedding.py', 'configs/demo/hiergroup_demo.py',
+            '--checkpoint', last_checkpoint(osp.join(wd, 'hiergroup')),
+            '--random-init', '--images', photos, '--max-images', '4',
+            '--out', embedding_png])
     print('\nDemo done. Results:')
     print(f'  DenseCL checkpoint   {ckpt}')
     print(f'  exported backbone    {backbone}')
@@ -83,6 +89,7 @@ def main():
     if not args.skip_hg:
         print(f'  region hierarchy     {osp.join(wd, "hierarchy_png")}/')
         print(f'  HG work dir          {osp.join(wd, "hiergroup")}')
+        print(f'  HG embedding (PCA)   {embedding_png}')
     for step, sec in times.items():
         print(f'  {step:<20} {sec:6.1f} s')
 

@@ -26,14 +26,10 @@ ignored); images and PNGs are paired by file name.
 """
 import argparse
 import os
-import sys
 from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

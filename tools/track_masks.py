@@ -20,14 +20,10 @@ Masks are palette (or grey) PNGs of instance ids, 0 = background.
 """
 import argparse
 import os
-import sys
 from typing import List, Optional
 
 import numpy as np
 import torch
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

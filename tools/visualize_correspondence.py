@@ -27,8 +27,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
 MEAN = (123.675, 116.28, 103.53)  # RGB, as the configs' data preprocessor
 STD = (58.395, 57.12, 57.375)
 DEFAULT_BACKBONE = dict(type='ResNet', depth=50, in_channels=3,
@@ -94,11 +92,11 @@ def load_photo(path: Optional[str]) -> np.ndarray:
         return data.astronaut()
     if not os.path.isfile(path):
         raise SystemExit(f'--image {path}: no such file')
-    from skimage import io
-    img = io.imread(path)
-    if img.ndim == 2:
-        img = np.stack([img] * 3, axis=-1)
-    return np.ascontiguousarray(img[..., :3])
+    from dense_ssl.image_io import ImageReadError, read_image
+    try:
+        return read_image(path)  # as training reads it: EXIF upright
+    except ImageReadError as e:
+        raise SystemExit(f'--image {e}')
 
 
 def sample_crops(h: int, w: int, scale: Tuple[float, float],
@@ -171,8 +169,8 @@ def build_backbone(config: Optional[str]) -> torch.nn.Module:
 
 def load_backbone_weights(backbone: torch.nn.Module, path: str) -> None:
     """Load a full pre-training checkpoint or an exported backbone."""
-    from model_converters.checkpoint_io import (CheckpointError, safe_load,
-                                                state_dict_of)
+    from dense_ssl.checkpoint_safety import (CheckpointError, safe_load,
+                                             state_dict_of)
     try:
         state = state_dict_of(safe_load(path), path)
     except CheckpointError as exc:

@@ -19,8 +19,6 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[1], epilog=__doc__.split(
@@ -105,7 +103,7 @@ def draw(path: str, image: np.ndarray, edges: np.ndarray, ucm: np.ndarray, tree,
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from dense_ssl.grouping.build import read_image
+    from dense_ssl.image_io import read_image
     from dense_ssl.grouping.hierarchy import HierarchyBuilder
     from dense_ssl.grouping.store import HierarchyStore
     kwargs = dict(model_path=args.sed_model) if args.detector == 'sed' else {}

@@ -14,6 +14,8 @@ default_hooks = dict(
     # checkpoint of that step; `default_hooks.finite_loss.action=skip` skips
     # such steps instead (docs/reliability_training.md)
     finite_loss=dict(type='FiniteLossHook'),
+    # warns when model.queue_len exceeds the number of training images
+    queue_length=dict(type='QueueLengthCheckHook'),
 )
 
 env_cfg = dict(
@@ -27,7 +29,12 @@ log_processor = dict(
     window_size=10,
     custom_cfg=[dict(data_src='', method='mean', window_size='global')])
 
-vis_backends = [dict(type='LocalVisBackend')]
+# TensorBoard: `--cfg-options visualizer.vis_backends.1.enabled=True` (event
+# files beside scalars.json in the run's vis_data/; docs/users.md)
+vis_backends = [
+    dict(type='LocalVisBackend'),
+    dict(type='OptionalTensorboardVisBackend', enabled=False),
+]
 visualizer = dict(
     type='SelfSupVisualizer', vis_backends=vis_backends, name='visualizer')
 

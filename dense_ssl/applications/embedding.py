@@ -2,14 +2,15 @@
 
 The model is built from its training config through the registry
 (``default_scope='dense_ssl'``) and its weights read with
-``torch.load(weights_only=True)``; mmengine / dense_ssl are imported inside
-the functions, so the rest of :mod:`dense_ssl.applications` stays free of
-OpenMMLab imports.
+``torch.load(weights_only=True)`` (the one safe loader); mmengine /
+dense_ssl are imported inside the functions, so the rest of
+:mod:`dense_ssl.applications` stays free of OpenMMLab imports.
 
-Which map is "the embedding": ``HierGroup.embed`` (the 32-d hypercolumn,
-stride 4); ``backbone`` + ``hg_neck`` for ``HierGroupMoCo`` /
-``HierGroupDenseCL``; otherwise (or with ``feature='backbone'``) the last
-backbone output (stride 32 for a ResNet).
+Which map is "the embedding": the model's ``extract_dense`` (every
+algorithm has it: HG's 32-d hypercolumn at stride 4 when the model has one,
+else the last backbone output, stride 32 for a ResNet); with
+``feature='backbone'`` the last output of ``extract_feat``. Weights are read
+by :func:`dense_ssl.checkpoint_safety.safe_load`.
 
 :func:`add_embedder_args` / :func:`embedder_from_args` are the command-line
 side shared by ``tools/segment_retrieval.py`` and ``tools/track_masks.py``.
@@ -76,23 +77,10 @@ class DenseEmbedder:
         self.device = torch.device(device)
 
     def _load(self, path: str) -> None:
+        from dense_ssl.checkpoint_safety import safe_load, state_dict_of
         if not os.path.isfile(path):
             raise FileNotFoundError(f'--checkpoint {path}: no such file')
-        # not torch.serialization.safe_globals(...): its exit REMOVES the
-        # globals, also the process-wide ones `import dense_ssl` registered
-        from dense_ssl.checkpoint_safety import allow_runner_checkpoints
-        allow_runner_checkpoints()
-        try:
-            ckpt = torch.load(path, map_location='cpu', weights_only=True)
-        except Exception as exc:  # refused global, not a torch file, ...
-            msg = str(exc).strip().splitlines()
-            raise ValueError(f'--checkpoint {path}: cannot be read with '
-                             f'weights_only=True ({type(exc).__name__}: '
-                             f'{msg[-1] if msg else exc!r})') from exc
-        state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) \
-            else None
-        if not isinstance(state, dict):
-            raise ValueError(f'--checkpoint {path}: not a state dict')
+        state = state_dict_of(safe_load(path), path)  # ValueError if bad
         own = self.model.state_dict()
         if not any(k in own for k in state):
             # an exported bare backbone (tools/model_converters)
@@ -109,22 +97,13 @@ class DenseEmbedder:
     def _needed_prefixes(self) -> Tuple[str, ...]:
         if self.feature == 'backbone':
             return ('backbone.', )
-        if hasattr(self.model, 'embed'):
-            return ('backbone.', 'neck.')
-        if hasattr(self.model, 'hg_neck'):
-            return ('backbone.', 'hg_neck.')
-        return ('backbone.', )
+        return tuple(f'{m}.' for m in self.model.dense_modules)
 
     @torch.no_grad()
     def _forward(self, x: Tensor) -> Tensor:
-        m = self.model
         if self.feature == 'backbone':
-            return m.backbone(x)[-1]
-        if hasattr(m, 'embed'):
-            return m.embed(x)
-        if hasattr(m, 'hg_neck'):
-            return m.hg_neck(m.backbone(x))[0]
-        return m.backbone(x)[-1]
+            return self.model.extract_feat([x])[-1]
+        return self.model.extract_dense(x)
 
     @torch.no_grad()
     def __call__(self, image: np.ndarray) -> Tuple[Tensor, int]:

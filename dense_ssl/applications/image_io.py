@@ -5,7 +5,8 @@ from typing import List, Optional, Sequence
 import numpy as np
 from PIL import Image
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
+from dense_ssl.image_io import read_image
+from dense_ssl.image_lists import IMG_EXTENSIONS as IMAGE_EXTENSIONS
 
 
 def list_images(folder: str, option: str = 'folder') -> List[str]:
@@ -35,9 +36,9 @@ def matching_file(folder: str, name: str, option: str) -> str:
 
 
 def read_rgb(path: str) -> np.ndarray:
-    """(H, W, 3) uint8 RGB."""
-    with Image.open(path) as im:
-        return np.asarray(im.convert('RGB'))
+    """(H, W, 3) uint8 RGB, read as training reads it
+    (:func:`dense_ssl.image_io.read_image`: EXIF upright, 16-bit scaled)."""
+    return read_image(path, 'rgb')
 
 
 def read_index_png(path: str) -> np.ndarray:

@@ -10,10 +10,19 @@ writes each chunk as soon as its last image is back, so:
 * the output does not depend on the number of workers or on interruptions
   (records are written in image order, files carry no timestamps);
 * an image that cannot be read or processed is recorded in its chunk's index and
-  in ``errors.txt`` (``path<TAB>reason``) and skipped.
+  in ``errors.txt`` (``path<TAB>reason``) and skipped;
+* before a finished chunk of this shard is skipped, its ``.bin`` is checked
+  (size and every record's CRC-32): a damaged or missing one is recomputed;
+* ``meta.json`` is created atomically and exclusively, so of two builders
+  started at once with different settings one is refused (``StoreError``).
 
-Testing hook: the environment variable ``DENSE_SSL_BUILD_KILL_AFTER_CHUNKS=N``
-makes the process kill itself (SIGKILL) right after writing its N-th chunk.
+Images are read with :func:`dense_ssl.image_io.read_image`, the reader of the
+training pipeline, and each record gets the fingerprint of its file.
+
+Testing hooks: the environment variable ``DENSE_SSL_BUILD_KILL_AFTER_CHUNKS=N``
+makes the process kill itself (SIGKILL) right after writing its N-th chunk;
+``DENSE_SSL_BUILD_KILL_BEFORE_INDEX=N`` after writing the N-th chunk's ``.bin``
+but before its ``.json`` (a chunk killed half-way).
 """
 import hashlib
 import json
@@ -27,9 +36,15 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..image_io import (ImageReadError, read_image,  # noqa: F401 (read_image: API)
+                        read_image_and_fingerprint)
 from ..image_lists import IMG_EXTENSIONS, list_images, read_coco_images, read_list_file
+from .chunks import (FORMAT_VERSION, StoreError, atomic_write, check_chunk, chunk_name,
+                     completed_chunks, meta_build_id, read_chunk_index,
+                     remove_stale_temporaries, write_chunk)
 from .hierarchy import HierarchyBuilder
-from .store import FORMAT_VERSION, completed_chunks, encode_region_tree, write_chunk
+from .records import encode_region_tree
+
 
 @dataclass(frozen=True)
 class ImageItem:
@@ -53,16 +68,6 @@ def list_voc_images(list_path: str, img_root: str, ext: str = '.jpg') -> List[Im
     appended (``2007_000032.jpg``), as ``UnlabeledImageDataset`` names them (one
     listing, ``dense_ssl.image_lists``, serves both)."""
     return [ImageItem(n, osp.join(img_root, n)) for n in read_list_file(list_path, ext)]
-
-
-def read_image(path: str) -> np.ndarray:
-    """RGB uint8 image as stored on disk, EXIF orientation applied (the same H, W as
-    OpenCV's / mmcv's default colour loading). Raises on truncated or corrupt files."""
-    from PIL import Image, ImageOps
-    with Image.open(path) as im:
-        im.load()  # decode now: a truncated file raises here, not later
-        im = ImageOps.exif_transpose(im)
-        return np.asarray(im.convert('RGB'))
 
 
 def items_digest(items: Sequence[ImageItem]) -> str:
@@ -91,25 +96,32 @@ def _init_worker(threads: Optional[int]) -> None:
         sys.modules['torch'].set_num_threads(threads)
 
 
-def _process(item: ImageItem) -> Tuple[str, str, Optional[bytes], str]:
+def _process(item: ImageItem) -> Tuple[str, str, Optional[bytes], str, str]:
+    """``(id, path, record or None, reason, fingerprint)``."""
     try:
-        image = read_image(item.path)
-    except Exception as e:  # missing file, decoder error, truncated JPEG, ...
-        return item.image_id, item.path, None, f'unreadable: {type(e).__name__}: {e}'
+        image, fingerprint = read_image_and_fingerprint(item.path)
+    except ImageReadError as e:  # missing file, decoder error, truncated JPEG, ...
+        return item.image_id, item.path, None, f'unreadable: {e.reason}', ''
+    except Exception as e:
+        return item.image_id, item.path, None, f'unreadable: {type(e).__name__}: {e}', ''
     try:
-        return item.image_id, item.path, encode_region_tree(_BUILDER(image)), ''
+        return item.image_id, item.path, encode_region_tree(_BUILDER(image)), '', fingerprint
     except Exception as e:  # never let one image stop a 100k-image job
-        return item.image_id, item.path, None, f'grouping failed: {type(e).__name__}: {e}'
+        return (item.image_id, item.path, None,
+                f'grouping failed: {type(e).__name__}: {e}', '')
 
 
-def _finish(job: Tuple[ImageItem, np.ndarray, Tuple[int, int]]) -> Tuple[str, str, Optional[bytes], str]:
-    """Worker half of the batched path: spectral step + OWT-UCM of a local edge map."""
-    item, local, (h, w) = job
+def _finish(job: Tuple[ImageItem, np.ndarray, Tuple[int, int], str]
+            ) -> Tuple[str, str, Optional[bytes], str, str]:
+    """Worker half of the batched path: spectral step + OWT-UCM of a local edge map;
+    the same ``(id, path, record or None, reason, fingerprint)`` as :func:`_process`."""
+    item, local, (h, w), fingerprint = job
     try:
         tree = _BUILDER.tree_from_edges(_BUILDER.globalize(local), h, w)
-        return item.image_id, item.path, encode_region_tree(tree), ''
+        return item.image_id, item.path, encode_region_tree(tree), '', fingerprint
     except Exception as e:
-        return item.image_id, item.path, None, f'grouping failed: {type(e).__name__}: {e}'
+        return (item.image_id, item.path, None,
+                f'grouping failed: {type(e).__name__}: {e}', '')
 
 
 def _batched_results(tasks: Sequence[ImageItem], batch_size: int, pool) -> Iterable:
@@ -126,16 +138,20 @@ def _batched_results(tasks: Sequence[ImageItem], batch_size: int, pool) -> Itera
         smalls = []
         for k, item in enumerate(group):
             try:
-                image = read_image(item.path)
+                image, fingerprint = read_image_and_fingerprint(item.path)
+            except ImageReadError as e:
+                out[k] = (item.image_id, item.path, None, f'unreadable: {e.reason}', '')
+                continue
             except Exception as e:
-                out[k] = (item.image_id, item.path, None, f'unreadable: {type(e).__name__}: {e}')
+                out[k] = (item.image_id, item.path, None,
+                          f'unreadable: {type(e).__name__}: {e}', '')
                 continue
             smalls.append(_BUILDER.resize(image))
-            jobs.append((item, image.shape[:2]))
+            jobs.append((item, image.shape[:2], fingerprint))
             where.append(k)
         try:
             locals_ = _BUILDER.detector_batch(smalls, batch_size)
-        except Exception as e:  # one bad batch must not stop the job: retry one by one
+        except Exception:  # one bad batch must not stop the job: retry one by one
             locals_ = []
             for small in smalls:
                 try:
@@ -143,12 +159,12 @@ def _batched_results(tasks: Sequence[ImageItem], batch_size: int, pool) -> Itera
                 except Exception as e1:
                     locals_.append(e1)
         finish_jobs, finish_where = [], []
-        for (item, hw), k, local in zip(jobs, where, locals_):
+        for (item, hw, fingerprint), k, local in zip(jobs, where, locals_):
             if isinstance(local, Exception):
                 out[k] = (item.image_id, item.path, None,
-                          f'grouping failed: {type(local).__name__}: {local}')
+                          f'grouping failed: {type(local).__name__}: {local}', '')
             else:
-                finish_jobs.append((item, local, hw))
+                finish_jobs.append((item, local, hw, fingerprint))
                 finish_where.append(k)
         res = pool.map_async(_finish, finish_jobs) if pool is not None else list(
             map(_finish, finish_jobs))
@@ -206,37 +222,44 @@ class _Progress:
             self.bar.close()
 
 
-def _check_meta(out_dir: str, meta: Dict) -> None:
+def _claim_meta(out_dir: str, meta: Dict) -> str:
+    """Create ``meta.json`` (atomically, only if absent) or check that the one
+    there equals ``meta``; returns the build id the chunks carry."""
     path = osp.join(out_dir, 'meta.json')
-    if osp.isfile(path):
-        with open(path) as f:
-            old = json.load(f)
-        if old != meta:
-            flat_old = dict(old, **old.get('config', {}))
-            flat_new = dict(meta, **meta.get('config', {}))
-            diff = [f'{k}: {flat_old.get(k)} -> {flat_new.get(k)}'
-                    for k in sorted(set(flat_old) | set(flat_new))
-                    if k != 'config' and flat_old.get(k) != flat_new.get(k)]
-            raise ValueError(
-                f'{out_dir} holds a store built with other settings or images ('
-                f'{"; ".join(diff)}); use another --out or delete it')
-        return
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'w') as f:
-        json.dump(meta, f, sort_keys=True, indent=1)
-    os.replace(tmp, path)
+    data = json.dumps(meta, sort_keys=True, indent=1).encode()
+    for _ in range(50):  # another builder may be creating it right now
+        if atomic_write(path, data, exclusive=True):
+            return meta_build_id(meta)
+        try:
+            with open(path, 'rb') as f:
+                old = json.loads(f.read())
+            break
+        except (FileNotFoundError, json.JSONDecodeError):  # half-written by a fallback writer
+            time.sleep(0.1)
+    else:
+        raise StoreError(f'{path} exists but is not valid json: delete it and re-run')
+    if old != meta:
+        flat_old = dict(old, **old.get('config', {}))
+        flat_new = dict(meta, **meta.get('config', {}))
+        diff = [f'{k}: {flat_old.get(k)} -> {flat_new.get(k)}'
+                for k in sorted(set(flat_old) | set(flat_new))
+                if k != 'config' and flat_old.get(k) != flat_new.get(k)]
+        hint = ('; it was written by an older dense_ssl (store format '
+                f'{old.get("format")}), which training still reads, but this builder '
+                'cannot add to it: build into a new --out'
+                if old.get('format') != meta['format'] else '; use another --out or delete it')
+        raise StoreError(f'{out_dir} holds a store built with other settings or images ('
+                         f'{"; ".join(diff)}){hint}')
+    return meta_build_id(meta)
 
 
 def write_errors_file(out_dir: str) -> int:
     """(Re)write ``errors.txt`` from the chunk indexes present; returns the count."""
     lines = []
     for c in completed_chunks(out_dir):
-        with open(osp.join(out_dir, f'chunk-{c:06d}.json')) as f:
-            lines += [f'{path}\t{reason}\n' for _, path, reason in json.load(f)['errors']]
-    tmp = osp.join(out_dir, f'errors.txt.tmp{os.getpid()}')
-    with open(tmp, 'w') as f:
-        f.writelines(lines)
-    os.replace(tmp, osp.join(out_dir, 'errors.txt'))
+        lines += [f'{path}\t{reason}\n'
+                  for _, path, reason in read_chunk_index(out_dir, c)['errors']]
+    atomic_write(osp.join(out_dir, 'errors.txt'), ''.join(lines).encode())
     return len(lines)
 
 
@@ -262,23 +285,38 @@ def build_store(items: Sequence[ImageItem], out_dir: str, builder: HierarchyBuil
 
     Returns:
         Counts: ``done`` (images written now), ``skipped`` (unreadable now),
-        ``chunks_written``, ``chunks_existing``, ``chunks_missing`` (all shards).
+        ``stored`` and ``failed`` (images of this shard in the store / skipped,
+        this run and earlier ones), ``chunks_written``, ``chunks_existing``,
+        ``chunks_redone`` (damaged ones recomputed), ``chunks_missing`` (all shards).
+
+    Raises:
+        StoreError: ``out_dir`` holds a store of other settings or images.
+        StoreWriteError: a file could not be written ("no space left on <dir>").
     """
     global _BUILDER
     if len({it.image_id for it in items}) != len(items):
         raise ValueError('image ids are not unique')
     os.makedirs(out_dir, exist_ok=True)
-    _check_meta(out_dir, dict(format=FORMAT_VERSION, config=builder.config(),
-                              chunk_size=int(chunk_size), num_images=len(items),
-                              ids_sha256=items_digest(items)))
+    build_id = _claim_meta(out_dir, dict(format=FORMAT_VERSION, config=builder.config(),
+                                         chunk_size=int(chunk_size), num_images=len(items),
+                                         ids_sha256=items_digest(items)))
+    remove_stale_temporaries(out_dir)
     mine = shard_chunks(len(items), chunk_size, shard)
-    existing = set(completed_chunks(out_dir))
-    todo = [c for c in mine if c not in existing]
+    existing = set(completed_chunks(out_dir)) & set(mine)
+    damaged = {}
+    for c in sorted(existing):  # trust no index blindly: check its .bin too
+        problem = check_chunk(out_dir, c, build_id)
+        if problem:
+            damaged[c] = problem
+    todo = [c for c in mine if c not in existing or c in damaged]
     tasks = [it for c in todo for it in items[c * chunk_size:(c + 1) * chunk_size]]
     kill_after = int(os.environ.get('DENSE_SSL_BUILD_KILL_AFTER_CHUNKS', '0') or 0)
+    kill_before_index = int(os.environ.get('DENSE_SSL_BUILD_KILL_BEFORE_INDEX', '0') or 0)
 
     _BUILDER = builder
     bar = _Progress(len(tasks), f'shard {shard[0]}/{shard[1]}', progress)
+    for c, problem in damaged.items():
+        bar.write(f'{chunk_name(c)} is damaged ({problem}): recomputing it')
     done = skipped = written = 0
     pool = None
     if batch_size < 1:
@@ -300,16 +338,20 @@ def build_store(items: Sequence[ImageItem], out_dir: str, builder: HierarchyBuil
         it = iter(results)
         for c in todo:
             n = len(items[c * chunk_size:(c + 1) * chunk_size])
-            records, errors = [], []
+            records, errors, fingerprints = [], [], []
             for _ in range(n):
-                image_id, path, rec, reason = next(it)
+                image_id, path, rec, reason, fingerprint = next(it)
                 if rec is None:
                     errors.append((image_id, path, reason))
                     bar.write(f'skipped {path}: {reason}')
                 else:
                     records.append((image_id, rec))
+                    fingerprints.append(fingerprint)
                 bar.update()
-            write_chunk(out_dir, c, records, errors)
+            hook = None
+            if kill_before_index and written + 1 >= kill_before_index:
+                hook = lambda: os.kill(os.getpid(), signal.SIGKILL)  # noqa: E731
+            write_chunk(out_dir, c, records, errors, fingerprints, build_id, before_index=hook)
             done, skipped, written = done + len(records), skipped + len(errors), written + 1
             if kill_after and written >= kill_after:
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -319,7 +361,12 @@ def build_store(items: Sequence[ImageItem], out_dir: str, builder: HierarchyBuil
             pool.terminate()
             pool.join()
     write_errors_file(out_dir)
+    finished = set(completed_chunks(out_dir))
+    stored = failed = 0
+    for c in sorted(finished & set(mine)):
+        doc = read_chunk_index(out_dir, c)
+        stored, failed = stored + len(doc['ids']), failed + len(doc['errors'])
     all_chunks = set(range((len(items) + chunk_size - 1) // chunk_size))
-    return dict(done=done, skipped=skipped, chunks_written=written,
-                chunks_existing=len(set(mine) & existing),
-                chunks_missing=len(all_chunks - set(completed_chunks(out_dir))))
+    return dict(done=done, skipped=skipped, stored=stored, failed=failed,
+                chunks_written=written, chunks_existing=len(existing) - len(damaged),
+                chunks_redone=len(damaged), chunks_missing=len(all_chunks - finished))

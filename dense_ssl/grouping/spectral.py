@@ -92,12 +92,14 @@ def intervening_contour_affinity(edges: np.ndarray, radius: int, rho: float) -> 
         cols.append(ids[y0 + dy:y1 + dy, x0 + dx:x1 + dx].ravel())
         vals.append(np.exp(-m.ravel() / rho))
     r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    W = sparse.coo_matrix((np.concatenate([v, v]), (np.concatenate([r, c]), np.concatenate([c, r]))),
-                          shape=(h * w, h * w))
+    W = sparse.coo_matrix(
+        (np.concatenate([v, v]), (np.concatenate([r, c]), np.concatenate([c, r]))),
+        shape=(h * w, h * w))
     return W.tocsr()
 
 
-def ncut_eigenvectors(W: sparse.spmatrix, k: int, tol: float = 1e-4) -> Tuple[np.ndarray, np.ndarray]:
+def ncut_eigenvectors(W: sparse.spmatrix, k: int,
+                      tol: float = 1e-4) -> Tuple[np.ndarray, np.ndarray]:
     """The ``k`` smallest generalised eigenpairs of ``(D - W) v = lambda D v``.
 
     Returns ``(eigenvalues (k,), vectors (N, k))``, ascending; ``vectors`` are the

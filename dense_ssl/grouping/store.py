@@ -1,146 +1,64 @@
 """On-disk store of region trees, readable by id from many dataloader workers.
 
-Layout of a store directory (written by ``tools/build_hierarchy.py``)::
+Layout of a store directory (written by ``tools/build_hierarchy.py``; the
+guarantees and errors are in ``docs/store.md``)::
 
     meta.json               settings of the build (detector, K, long side, ...)
     chunk-000000.bin        records of images 0 .. C-1, back to back
-    chunk-000000.json       their ids, byte offsets and lengths, and skipped images
+    chunk-000000.json       their ids, offsets, lengths, CRC-32s and image
+                            fingerprints, and the skipped images
     chunk-000001.bin ...
     errors.txt              every skipped image: path <TAB> reason
 
 A chunk is complete once its ``.json`` exists (both files are written to a
 temporary name and renamed), so a killed build leaves no half chunk behind.
 Chunks written on several machines (``--shard i/n``) can be copied into one
-directory: their numbers are global.
+directory: their numbers are global. Each chunk index carries the ``build`` id
+of the ``meta.json`` it was written under (a hash of it), so chunks of another
+build are refused, not mixed in.
 
-A record (format 1, little endian) is ``height, width, h, w`` (uint16 each: the
-original and the stored label size) and ``R`` (uint8), the ``R-1`` merges (two
-uint8 child ids each), their float16 heights, then the ``h x w`` uint8 label map
-run-length coded in raster order (run values, then the low and the high bytes of
-the run lengths, runs capped at 65535) and compressed with raw LZMA2: about
-2-2.5 KB for 40 regions at long side 320, encoded in under 1 ms. (LZMA on the raw
-map was 10% larger and 15x slower to encode.)
+A record is one region tree, encoded as :mod:`.records` describes (about
+2-2.5 KB for 40 regions at long side 320); chunk files are written and checked
+by :mod:`.chunks`.
+
+Store format 2 added the per-record CRC-32, the image fingerprints, the
+``.bin`` size and the build id to the chunk index; records are unchanged.
+Format-1 stores (dense_ssl before that) still open, with a warning that
+they cannot be checked.
 """
 import json
 import lzma
 import os
 import os.path as osp
 import struct
-from typing import Dict, Iterator, List, Tuple
+import warnings
+import zlib
+from typing import Dict, Iterator, List, Optional, Tuple
 
-import numpy as np
-
+from .chunks import (FORMAT_VERSION, READABLE_FORMATS, StoreError, StoreWriteError,  # noqa: F401
+                     _REBUILD, atomic_write, check_chunk, chunk_name, completed_chunks,
+                     meta_build_id, read_chunk_index, write_chunk)
 from .hierarchy import Hierarchy, RegionTree
-
-FORMAT_VERSION = 1
-_HEADER = struct.Struct('<HHHHB')
-# lc=lp=pb=0: run bytes have no useful literal context; the dictionary only needs
-# to span one record. These must match between writer and reader.
-_LZMA_FILTERS = [dict(id=lzma.FILTER_LZMA2, preset=6, dict_size=1 << 17, lc=0, lp=0, pb=0)]
-_MAX_RUN = 65535
-
-
-def encode_labels(labels: np.ndarray) -> bytes:
-    """Run-length code a uint8 label map in raster order, then LZMA2 it."""
-    flat = np.ascontiguousarray(labels, np.uint8).ravel()
-    starts = np.concatenate([[0], np.flatnonzero(flat[1:] != flat[:-1]) + 1])
-    runs = np.diff(np.append(starts, flat.size))
-    parts = (runs + _MAX_RUN - 1) // _MAX_RUN  # split runs that do not fit a uint16
-    values = np.repeat(flat[starts], parts)
-    lengths = np.full(int(parts.sum()), _MAX_RUN, np.int64)
-    lengths[np.cumsum(parts) - 1] = runs - _MAX_RUN * (parts - 1)
-    payload = b''.join([values.tobytes(), (lengths & 255).astype(np.uint8).tobytes(),
-                        (lengths >> 8).astype(np.uint8).tobytes()])
-    return lzma.compress(payload, format=lzma.FORMAT_RAW, filters=_LZMA_FILTERS)
-
-
-def decode_labels(data: bytes, h: int, w: int) -> np.ndarray:
-    """Inverse of :func:`encode_labels`."""
-    raw = np.frombuffer(lzma.decompress(data, format=lzma.FORMAT_RAW, filters=_LZMA_FILTERS),
-                        np.uint8)
-    n = len(raw) // 3
-    lengths = raw[n:2 * n].astype(np.int64) | (raw[2 * n:].astype(np.int64) << 8)
-    if lengths.sum() != h * w:
-        raise ValueError(f'corrupt record: runs cover {lengths.sum()} pixels, not {h}x{w}')
-    return np.repeat(raw[:n], lengths).reshape(h, w)
-
-
-def encode_region_tree(tree: RegionTree) -> bytes:
-    """Serialise a :class:`RegionTree` (see the module docstring)."""
-    h, w = tree.labels.shape
-    r = tree.num_regions
-    for name, v in (('height', tree.height), ('width', tree.width), ('h', h), ('w', w)):
-        if not 0 < v < 65536:
-            raise ValueError(f'{name}={v} does not fit the record format')
-    return b''.join([
-        _HEADER.pack(tree.height, tree.width, h, w, r),
-        np.ascontiguousarray(tree.merges, np.uint8).tobytes(),
-        np.ascontiguousarray(tree.merge_heights, '<f2').tobytes(),
-        encode_labels(tree.labels),
-    ])
-
-
-def decode_region_tree(data: bytes) -> RegionTree:
-    """Inverse of :func:`encode_region_tree`."""
-    height, width, h, w, r = _HEADER.unpack_from(data, 0)
-    pos = _HEADER.size
-    merges = np.frombuffer(data, np.uint8, 2 * (r - 1), pos).reshape(r - 1, 2)
-    pos += 2 * (r - 1)
-    heights = np.frombuffer(data, '<f2', r - 1, pos).astype(np.float16)
-    pos += 2 * (r - 1)
-    return RegionTree(labels=decode_labels(data[pos:], h, w), merges=merges.copy(),
-                      merge_heights=heights, height=height, width=width)
-
-
-def chunk_name(index: int) -> str:
-    return f'chunk-{index:06d}'
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'wb') as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def write_chunk(root: str, index: int, records: List[Tuple[str, bytes]],
-                errors: List[Tuple[str, str, str]]) -> None:
-    """Write one chunk: ``records`` are ``(image_id, encoded)``, ``errors`` are
-    ``(image_id, path, reason)`` of images that were skipped."""
-    offsets, pos = [], 0
-    for _, rec in records:
-        offsets.append(pos)
-        pos += len(rec)
-    base = osp.join(root, chunk_name(index))
-    _atomic_write(base + '.bin', b''.join(rec for _, rec in records))
-    index_doc = dict(format=FORMAT_VERSION, chunk=index, ids=[i for i, _ in records],
-                     offsets=offsets, lengths=[len(r) for _, r in records],
-                     errors=[list(e) for e in errors])
-    # The .json last: its presence marks the chunk complete.
-    _atomic_write(base + '.json', json.dumps(index_doc, sort_keys=True).encode())
-
-
-def completed_chunks(root: str) -> List[int]:
-    """Numbers of the chunks whose index file exists, sorted."""
-    if not osp.isdir(root):
-        return []
-    return sorted(int(n[6:-5]) for n in os.listdir(root)
-                  if n.startswith('chunk-') and n.endswith('.json') and n[6:-5].isdigit())
+from .records import (decode_labels, decode_region_tree, encode_labels,  # noqa: F401
+                      encode_region_tree)
 
 
 class HierarchyStore:
     """Random access to the region trees of a store directory, by image id.
 
     Only the small per-chunk indexes are read when opening; :meth:`get` reads one
-    record with ``os.pread``, so it is safe in forked dataloader workers (no shared
-    file offset) and the object pickles for spawned ones (file handles are reopened
-    lazily in each process).
+    record with ``os.pread`` and checks its CRC-32, so it is safe in forked
+    dataloader workers (no shared file offset) and the object pickles for
+    spawned ones (file handles are reopened lazily in each process).
 
     Args:
         path: The store directory written by ``tools/build_hierarchy.py`` (or the
             ``meta.json`` inside it).
+
+    Raises:
+        FileNotFoundError: no such directory.
+        StoreError: a malformed ``meta.json`` or chunk index, chunks of another
+            build, or an image id twice; the message names the file.
     """
 
     def __init__(self, path: str) -> None:
@@ -153,22 +71,47 @@ class HierarchyStore:
         meta_path = osp.join(path, 'meta.json')
         self.meta: Dict = {}
         if osp.isfile(meta_path):
-            with open(meta_path) as f:
-                self.meta = json.load(f)
+            try:
+                with open(meta_path, 'rb') as f:
+                    self.meta = json.loads(f.read())
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                raise StoreError(f'{meta_path} is not valid json ({e}): delete it and '
+                                 're-run tools/build_hierarchy.py with the same options '
+                                 '(finished chunks are kept)') from None
+        build_id = meta_build_id(self.meta) if self.meta else None
         self._chunks: List[int] = completed_chunks(path)
-        self._index: Dict[str, Tuple[int, int, int]] = {}
+        # id -> (slot, offset, length, crc32 or -1 when the chunk has none)
+        self._index: Dict[str, Tuple[int, int, int, int]] = {}
+        self._fingerprints: Dict[str, str] = {}
         self._errors: List[Tuple[str, str, str]] = []
+        old = []
         for slot, chunk in enumerate(self._chunks):
-            with open(osp.join(path, chunk_name(chunk) + '.json')) as f:
-                doc = json.load(f)
-            if doc.get('format') != FORMAT_VERSION:
-                raise ValueError(f'{chunk_name(chunk)}.json has format {doc.get("format")}, '
-                                 f'this code reads format {FORMAT_VERSION}')
-            for image_id, off, length in zip(doc['ids'], doc['offsets'], doc['lengths']):
+            doc = read_chunk_index(path, chunk)
+            if doc['format'] < 2:
+                old.append(chunk)
+            elif build_id and doc.get('build') and doc['build'] != build_id:
+                raise StoreError(
+                    f'{osp.join(path, chunk_name(chunk))}.json was written by another build '
+                    f'(build {doc["build"]}) than {meta_path} (build {build_id}): chunks of '
+                    'stores with different settings or images were copied together')
+            crcs = doc.get('crc32') or [-1] * len(doc['ids'])
+            for image_id, off, length, crc in zip(doc['ids'], doc['offsets'],
+                                                  doc['lengths'], crcs):
                 if image_id in self._index:
-                    raise ValueError(f'image id {image_id!r} appears twice in {path}')
-                self._index[image_id] = (slot, off, length)
+                    raise StoreError(f'image id {image_id!r} appears twice in {path} '
+                                     f'(second time in {chunk_name(chunk)}.json)')
+                self._index[image_id] = (slot, off, length, crc)
+            if doc.get('fingerprints'):
+                self._fingerprints.update(zip(doc['ids'], doc['fingerprints']))
             self._errors.extend(tuple(e) for e in doc['errors'])
+        if old:
+            warnings.warn(
+                f'hierarchy store {path}: {len(old)} of {len(self._chunks)} chunks have the '
+                'old store format 1 (no checksums, no image fingerprints): corrupt records '
+                'and images changed since the build are not detected there. Rebuild the '
+                'store with tools/build_hierarchy.py (into a new --out) to get both.',
+                stacklevel=2)
+        self.checked = not old
         self._fds: Dict[int, int] = {}
         self._pid = os.getpid()
 
@@ -194,26 +137,66 @@ class HierarchyStore:
         """``(image_id, path, reason)`` of every image the build skipped."""
         return list(self._errors)
 
-    def read_bytes(self, image_id: str) -> bytes:
+    def fingerprint(self, image_id: str) -> Optional[str]:
+        """The fingerprint of the image file the tree was built from (None in
+        format-1 stores); see :func:`dense_ssl.image_io.fingerprint_bytes`."""
+        return self._fingerprints.get(image_id)
+
+    def chunk_file(self, image_id: str) -> str:
+        """The ``.bin`` file holding ``image_id``'s record."""
+        return osp.join(self.root, chunk_name(self._chunks[self._locate(image_id)[0]]) + '.bin')
+
+    def _locate(self, image_id: str) -> Tuple[int, int, int, int]:
         try:
-            slot, off, length = self._index[image_id]
+            return self._index[image_id]
         except KeyError:
             raise KeyError(f'image id {image_id!r} is not in the hierarchy store {self.root}') \
                 from None
+
+    def read_bytes(self, image_id: str) -> bytes:
+        """The raw record of ``image_id``, its CRC-32 checked.
+
+        Raises:
+            KeyError: not in the store.
+            StoreError: truncated or failing its checksum (names id and chunk).
+        """
+        slot, off, length, crc = self._locate(image_id)
         if self._pid != os.getpid():  # a new process: do not share descriptors
             self._fds, self._pid = {}, os.getpid()
         fd = self._fds.get(slot)
+        name = chunk_name(self._chunks[slot]) + '.bin'
         if fd is None:
-            fd = os.open(osp.join(self.root, chunk_name(self._chunks[slot]) + '.bin'), os.O_RDONLY)
+            try:
+                fd = os.open(osp.join(self.root, name), os.O_RDONLY)
+            except OSError as e:
+                raise StoreError(f'the record of image {image_id!r} is in {self.root}/{name}, '
+                                 f'which cannot be opened ({e.strerror or e})') from None
             self._fds[slot] = fd
         data = os.pread(fd, length, off)
         if len(data) != length:
-            raise IOError(f'{chunk_name(self._chunks[slot])}.bin is truncated')
+            raise StoreError(f'{self.root}/{name} is truncated: the record of image '
+                             f'{image_id!r} (bytes {off}..{off + length}) is cut short; '
+                             + _REBUILD.format(name=name[:-4]))
+        if crc >= 0 and zlib.crc32(data) != crc:
+            raise StoreError(f'the record of image {image_id!r} in {self.root}/{name} '
+                             f'(bytes {off}..{off + length}) fails its CRC-32 check: the '
+                             f'file is corrupt; ' + _REBUILD.format(name=name[:-4]))
         return data
 
     def get_tree(self, image_id: str) -> RegionTree:
-        """The compact record: labels at the stored (grouping) size."""
-        return decode_region_tree(self.read_bytes(image_id))
+        """The compact record: labels at the stored (grouping) size.
+
+        Raises:
+            StoreError: a record that does not decode, naming id and chunk.
+        """
+        data = self.read_bytes(image_id)
+        try:
+            return decode_region_tree(data)
+        except (lzma.LZMAError, ValueError, struct.error, IndexError) as e:
+            raise StoreError(f'the record of image {image_id!r} in {self.chunk_file(image_id)} '
+                             f'cannot be decoded ({type(e).__name__}: {e}); '
+                             + _REBUILD.format(name=osp.basename(self.chunk_file(image_id))[:-4])
+                             ) from None
 
     def get(self, image_id: str) -> Hierarchy:
         """Labels at the original image size and the ``R x R`` distance matrix."""
@@ -235,3 +218,17 @@ class HierarchyStore:
             self.close()
         except Exception:
             pass
+
+
+# One open store per (process, path): dataloader workers open their own, and
+# the small per-chunk indexes are read once per worker, not once per image.
+_STORES: Dict[Tuple[int, str], HierarchyStore] = {}
+
+
+def open_store(path: str) -> HierarchyStore:
+    """The :class:`HierarchyStore` at ``path``, opened once per process."""
+    key = (os.getpid(), path)
+    store = _STORES.get(key)
+    if store is None:
+        store = _STORES[key] = HierarchyStore(path)
+    return store

@@ -4,9 +4,12 @@ import os
 import os.path as osp
 import subprocess
 
+import pytest
+
 from e2e_helpers import BIN, ROOT, tiny_densecl_options
 
 
+@pytest.mark.slow
 def test_zero_std_stops_with_error_and_no_nan_checkpoint(coco_tiny, tmp_path):
     options = [o for o in tiny_densecl_options(coco_tiny)
                if not o.startswith('train_dataloader.persistent_workers')]

@@ -4,9 +4,10 @@ import os.path as osp
 import re
 import sys
 
+import pytest
 import torch
 
-from e2e_helpers import (ROOT, mim_train, mmselfsup_train_script, run_cmd,
+from e2e_helpers import (mim_train, mmselfsup_train_script, run_cmd,
                          tiny_densecl_options)
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -21,6 +22,7 @@ def _load(path):
     return torch.load(path, map_location='cpu', weights_only=False)
 
 
+@pytest.mark.slow
 def test_mim_train_densecl_coco_two_iterations(coco_tiny, tmp_path):
     log = mim_train('configs/densecl_r50_coco.py', tmp_path,
                     tiny_densecl_options(coco_tiny))
@@ -36,6 +38,7 @@ def test_mim_train_densecl_coco_two_iterations(coco_tiny, tmp_path):
     assert any(k.startswith('encoder_k.module.0.') for k in sd)
 
 
+@pytest.mark.slow
 def test_mim_train_mocov2_coco(coco_tiny, tmp_path):
     opts = [o for o in tiny_densecl_options(coco_tiny)
             if not o.startswith('model.neck.hid')]
@@ -47,6 +50,7 @@ def test_mim_train_mocov2_coco(coco_tiny, tmp_path):
     assert 'queue2' not in sd
 
 
+@pytest.mark.slow
 def test_resume_continues_exactly(coco_tiny, tmp_path):
     cfg = osp.join(HERE, 'configs', 'densecl_deterministic.py')
     opts = tiny_densecl_options(coco_tiny)
@@ -66,9 +70,10 @@ def test_resume_continues_exactly(coco_tiny, tmp_path):
     for k in a:
         if k.startswith(('queue', 'encoder_k', 'backbone', 'neck')):
             torch.testing.assert_close(a[k], b[k], rtol=0, atol=1e-6,
-                                       msg=lambda m: f'{k}: {m}')
+                                       msg=lambda m, k=k: f'{k}: {m}')
 
 
+@pytest.mark.slow
 def test_torchrun_two_cpu_processes_share_queues(coco_tiny, tmp_path):
     opts = tiny_densecl_options(coco_tiny) + [
         'train_cfg.max_epochs=2']

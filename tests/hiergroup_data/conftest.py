@@ -59,7 +59,7 @@ def hg_data(tmp_path_factory):
     (d['coco'] / 'train2014').mkdir(parents=True)
     (d['coco'] / 'annotations').mkdir()
     images = []
-    for i, (name, img) in enumerate(photos[2:4]):
+    for i, (_name, img) in enumerate(photos[2:4]):
         fname = f'COCO_train2014_{i + 1:012d}.jpg'
         cv2.imwrite(str(d['coco'] / 'train2014' / fname), img)
         images.append(dict(id=i + 1, file_name=fname, height=img.shape[0],

@@ -37,6 +37,7 @@ def folder_dataset(d, **kw):
         data_prefix=dict(img_path=d['photos']), **kw))
 
 
+@pytest.mark.slow
 def test_ids_match_the_builder_for_folder_voc_and_coco(hg_data):
     d = hg_data
     voc = HierarchyDataset(

@@ -25,11 +25,17 @@ COMMON = [
     'randomness.seed=0',
 ]
 HG_MODEL = ['model.neck.in_channels=(256,512)', 'model.neck.mid_channels=32']
-MOMENTUM_MODEL = [
-    'model.neck.in_channels=512', 'model.neck.hid_channels=64',
-    'model.neck.out_channels=16', 'model.feat_dim=16', 'model.queue_len=32',
-    'model.hg_neck.in_channels=(256,512)', 'model.hg_neck.mid_channels=32',
-]
+
+
+def momentum_model(hierarchy: int) -> list:
+    """Small necks; ``hierarchy``: index of the Hierarchy objective."""
+    return [
+        'model.neck.in_channels=512', 'model.neck.hid_channels=64',
+        'model.neck.out_channels=16', 'model.feat_dim=16',
+        'model.queue_len=32',
+        f'model.objectives.{hierarchy}.neck.in_channels=(256,512)',
+        f'model.objectives.{hierarchy}.neck.mid_channels=32',
+    ]
 
 
 def crop_size(prefix):
@@ -54,12 +60,12 @@ def options(config, d):
             crop_size(ds), 'train_cfg.max_epochs=2'], 'epoch_2.pth'
     if config == 'configs/hiergroup-moco_r50_in1k-200e.py':
         # an image folder, as ImageNet's train/: 4 photos
-        return MOMENTUM_MODEL + [
+        return momentum_model(1) + [
             f'{ds}.data_root={d["root"]}', f'{ds}.data_prefix.img_path=photos',
             f'{ds}.store={d["photos_store"]}', crop_size(ds),
             'train_cfg.max_epochs=1'], 'epoch_1.pth'
     if config == 'configs/hiergroup-densecl_r50_coco.py':
-        return MOMENTUM_MODEL + [
+        return momentum_model(2) + [
             f'{ds}.data_root={d["coco"]}',
             f'{ds}.ann_file=annotations/instances_train2014.json',
             f'{ds}.data_prefix.img_path=train2014/',
@@ -80,6 +86,7 @@ CONFIGS = ['configs/hiergroup_r50_voc-coco.py',
            'configs/demo/hiergroup_demo.py']
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config', CONFIGS)
 def test_mim_train_two_iterations(config, hg_data, tmp_path):
     opts, ckpt = options(config, hg_data)
@@ -91,9 +98,9 @@ def test_mim_train_two_iterations(config, hg_data, tmp_path):
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-6000:]
     # the log line of iteration 2 carries a finite HG loss
-    second = [l for l in log.splitlines()
+    second = [line for line in log.splitlines()
               if re.search(r'(\[1\]\[2/2\]|\[2\]\[1/1\]|Iter\(train\) \[2/2\])',
-                           l) and 'loss_hg' in l]
+                           line) and 'loss_hg' in line]
     assert second, log[-4000:]
     loss_hg = float(re.search(r'loss_hg: ([-0-9.e]+)', second[0]).group(1))
     assert math.isfinite(loss_hg) and loss_hg > 0

@@ -75,3 +75,8 @@ def coco_root(transfer_root):
 @pytest.fixture(scope='session')
 def voc_seg(transfer_root):
     return tiny_data.make_voc_segmentation(osp.join(transfer_root, 'voc_seg'))
+
+
+@pytest.fixture(scope='session')
+def imagenet_root(transfer_root):
+    return tiny_data.make_imagenet(osp.join(transfer_root, 'imagenet'))

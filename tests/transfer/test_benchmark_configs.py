@@ -1,6 +1,7 @@
 """Each benchmark config, on tiny data, with the exported DenseCL R50 backbone:
 init loads exactly the exported tensors, 2 training iterations run, the frozen
-config keeps its backbone unchanged, and evaluation logs its metric."""
+configs (segmentation ASPP, ImageNet linear) keep their backbone unchanged,
+and evaluation logs its metric."""
 import glob
 import os.path as osp
 
@@ -23,7 +24,11 @@ CONFIGS = {
         'mmsegmentation/voc12aug/'
         'deeplabv3-aspp_r50-d8-frozen_4xb5-20k_voc12aug-384x384.py',
         'voc_seg', 'mIoU'),
+    'in1k_linear': (
+        'mmclassification/imagenet/resnet50_linear-8xb32-steplr-100e_in1k.py',
+        'imagenet_root', 'accuracy/top1'),
 }
+FROZEN = ('voc_aspp_frozen', 'in1k_linear')
 
 
 def pretrained_part(model) -> dict:
@@ -45,6 +50,7 @@ def assert_equal_weights(got: dict, want: dict) -> None:
         assert torch.equal(got[k].cpu(), v), k
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', list(CONFIGS))
 def test_benchmark_config(name, exported, transfer_root, request):
     from mmengine.runner import Runner
@@ -64,11 +70,11 @@ def test_benchmark_config(name, exported, transfer_root, request):
     want = torch.load(exported, weights_only=True)['state_dict']
     assert_equal_weights(pretrained_part(model), want)
 
-    head = model.decode_head if hasattr(model, 'decode_head') else \
-        model.roi_head
+    head = next(getattr(model, k) for k in ('decode_head', 'roi_head', 'head')
+                if hasattr(model, k))
     head_before = {k: v.clone() for k, v in head.state_dict().items()}
     runner.train()
-    if name == 'voc_aspp_frozen':
+    if name in FROZEN:
         # frozen: weights AND BN statistics unchanged after SGD steps
         assert_equal_weights(pretrained_part(model), want)
         assert not any(p.requires_grad for p in model.backbone.parameters())

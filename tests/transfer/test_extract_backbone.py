@@ -11,8 +11,8 @@ import torch
 import torchvision
 
 import extract_backbone
-from checkpoint_io import CheckpointError, safe_load
-from resnet_keys import ArchitectureError, detectron2_key
+from dense_ssl.checkpoint_safety import CheckpointError, safe_load
+from dense_ssl.transfer.resnet_keys import ArchitectureError, detectron2_key
 
 TOOL = osp.join(osp.dirname(extract_backbone.__file__), 'extract_backbone.py')
 # ResNet-50 by hand: stem conv + 5 BN tensors; 16 bottlenecks x (3 convs +

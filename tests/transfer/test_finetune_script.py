@@ -6,6 +6,8 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 from transfer_paths import BENCH, ROOT
 from tiny_cfg import tiny_config
 
@@ -47,6 +49,7 @@ def override_config(voc_seg_root: str, work_dir: str, path: str) -> None:
         f.write('\n'.join(lines) + '\n')
 
 
+@pytest.mark.slow
 def test_cpu_run_through_mim_from_full_checkpoint(pretrain_checkpoint,
                                                   voc_seg, transfer_root):
     work_dir = osp.join(transfer_root, 'mim_aspp')

@@ -80,7 +80,7 @@ def test_safe_load_keeps_the_process_wide_allowlist(pretrain_checkpoint,
     # torch's safe_globals(...) context would remove the globals on exit,
     # also those `import dense_ssl` registered: safe_load must not use it
     import torch
-    from checkpoint_io import safe_load
+    from dense_ssl.checkpoint_safety import safe_load
 
     import dense_ssl  # noqa: F401
     from dense_ssl.checkpoint_safety import runner_checkpoint_globals

@@ -52,7 +52,7 @@ def tiny_config(config: str, data_root: str, work_dir: str,
     if cfg.val_evaluator.get('ann_file'):  # COCO json of the tiny set
         ann = osp.join(data_root, 'annotations', 'instances_val2017.json')
         cfg.val_evaluator.ann_file = cfg.test_evaluator.ann_file = ann
-    if cfg.model.data_preprocessor.get('size'):  # mmseg pads to the crop
+    if cfg.model.get('data_preprocessor', {}).get('size'):  # mmseg pads
         cfg.model.data_preprocessor.size = (128, 128)
     train, test = cfg.model.get('train_cfg'), cfg.model.get('test_cfg')
     if test is not None and 'rcnn' in test:

@@ -178,3 +178,28 @@ def make_voc_segmentation(root: str) -> Tuple[str, Dict[str, np.ndarray]]:
                   'w') as f:
             f.write('\n'.join(sorted(labels)) + '\n')
     return base, labels
+
+
+def make_imagenet(root: str) -> str:
+    """ImageNet's layout (train/<wnid>/*.JPEG, val/*.JPEG, meta/{train,val}.txt
+    of "path label" lines) with one class per packaged photo: 4 flipped or
+    shifted copies in train, the photo itself in val."""
+    items = photos()
+    train, val = [], []
+    for label, it in enumerate(items):
+        wnid = f'n{label:08d}'
+        os.makedirs(osp.join(root, 'train', wnid), exist_ok=True)
+        for k, img in enumerate([it['img'], it['img'][:, ::-1],
+                                 np.roll(it['img'], 8, axis=1),
+                                 np.roll(it['img'], -8, axis=0)]):
+            name = f'{wnid}/{wnid}_{k}.JPEG'
+            cv2.imwrite(osp.join(root, 'train', name), img)
+            train.append(f'{name} {label}')
+        os.makedirs(osp.join(root, 'val'), exist_ok=True)
+        cv2.imwrite(osp.join(root, 'val', f'val_{label}.JPEG'), it['img'])
+        val.append(f'val_{label}.JPEG {label}')
+    os.makedirs(osp.join(root, 'meta'), exist_ok=True)
+    for name, lines in (('train', train), ('val', val)):
+        with open(osp.join(root, 'meta', f'{name}.txt'), 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+    return root

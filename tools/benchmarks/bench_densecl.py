@@ -5,7 +5,7 @@ interleaved (every round runs each model once, in rotating order) so that
 load from other processes hits all of them alike. A step is the whole
 training step: forward of both encoders, loss, backward, SGD step.
 
-Example (the numbers in the README)::
+Example (the numbers in docs/benchmarks.md)::
 
     .venv/bin/python tools/benchmarks/bench_densecl.py --depth 50 --batch 4 \
         --size 224 --iters 12

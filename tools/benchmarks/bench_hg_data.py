@@ -22,7 +22,6 @@ Example::
     .venv/bin/python tools/benchmarks/bench_hg_data.py --rounds 20
 """
 import argparse
-import os
 import os.path as osp
 import statistics
 import subprocess

@@ -85,7 +85,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     import dense_ssl  # noqa: F401  (registers the modules)
     from mmengine.registry import DefaultScope
-    from dense_ssl.models.algorithms.hiergroup import hierarchy_term
+    from dense_ssl.models.objectives import hierarchy_term
     from dense_ssl.models.sampling import collect_hg_targets
     from dense_ssl.registry import MODELS
 

@@ -14,9 +14,16 @@ Formats (``--format``):
   detectron2   a ``.pkl`` ``{'model': {name: ndarray}, '__author__':
                'dense_ssl', 'matching_heuristics': True}`` with detectron2's
                ResNet names (stem.conv1, res2..res5, convN.norm, shortcut).
+  safetensors  the torchvision state dict (``fc`` zeros) as a ``.safetensors``
+               file: raw tensors and a JSON header, nothing that unpickles, so
+               no code can ride in it. Loads with ``strict=True`` into
+               ``torchvision.models.resnet50()`` and timm's ``resnet50``
+               (``safetensors.torch.load_file``); the header's metadata names
+               the source checkpoint and the architecture.
 
 The input is read with ``torch.load(weights_only=True)``; the few plain-data
-types of a Runner checkpoint are allowed by name (see ``checkpoint_io``).
+types of a Runner checkpoint are allowed by name (see
+``dense_ssl.checkpoint_safety``).
 
 Example:
   python tools/model_converters/extract_backbone.py \\
@@ -32,13 +39,13 @@ from typing import Dict, Optional, Sequence
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checkpoint_io import (CheckpointError, safe_load,  # noqa: E402
-                           state_dict_of)
-from resnet_keys import (ArchitectureError, describe_resnet,  # noqa: E402
-                         split_prefix, to_detectron2, to_torchvision)
+from dense_ssl.checkpoint_safety import CheckpointError, safe_load, state_dict_of
+from dense_ssl.transfer.resnet_keys import (ArchitectureError, describe_resnet,
+                                            split_prefix, to_detectron2,
+                                            to_torchvision)
 
-FORMATS = {'openmmlab': '.pth', 'torchvision': '.pth', 'detectron2': '.pkl'}
+FORMATS = {'openmmlab': '.pth', 'torchvision': '.pth', 'detectron2': '.pkl',
+           'safetensors': '.safetensors'}
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -47,8 +54,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         epilog=__doc__.split('\n', 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('checkpoint', help='pre-training checkpoint (.pth)')
-    parser.add_argument('output', help='file to write (.pth, or .pkl for '
-                        'detectron2)')
+    parser.add_argument('output', help='file to write (.pth; .pkl for '
+                        'detectron2, .safetensors for safetensors)')
     parser.add_argument('--format', choices=sorted(FORMATS),
                         default='openmmlab', help='output layout '
                         '(default: openmmlab)')
@@ -59,7 +66,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'momentum_encoder.module.0. in MMSelfSup ones)')
     parser.add_argument('--num-classes', type=int, default=1000,
                         help='rows of the zero fc layer of the torchvision '
-                        'format (default: 1000)')
+                        'and safetensors formats (default: 1000)')
     return parser.parse_args(argv)
 
 
@@ -151,6 +158,13 @@ def export(checkpoint: str, output: str, fmt: str = 'openmmlab',
     elif fmt == 'torchvision':
         out = to_torchvision(backbone, layout, num_classes)
         atomic_write(output, lambda f: torch.save(out, f))
+    elif fmt == 'safetensors':
+        # imported here: only this format needs the library
+        from safetensors.torch import save as safetensors_bytes
+        out = to_torchvision(backbone, layout, num_classes)
+        data = safetensors_bytes(out, metadata={
+            k: str(v) for k, v in meta.items()})
+        atomic_write(output, lambda f: f.write(data))
     else:
         out = to_detectron2(backbone)
         atomic_write(output, lambda f: pickle.dump(

@@ -22,7 +22,7 @@ from mmselfsup.structures import SelfSupDataSample
 
 from dense_ssl.registry import TRANSFORMS
 
-VIEW_KEYS = ('img', 'hg_labels', 'hg_box', 'hg_flip')
+VIEW_KEYS = ('img', 'hg_box', 'hg_flip')  # + 'hg_labels' when loaded
 
 
 @TRANSFORMS.register_module()
@@ -56,9 +56,12 @@ class HGMultiView(BaseTransform):
             if missing:
                 raise KeyError(
                     f'the per-view pipeline did not produce {missing}: it '
-                    'needs HGRandomResizedCropFlip after HGLoadHierarchy')
+                    'needs HGRandomResizedCropFlip (after HGLoadHierarchy '
+                    'for the region maps)')
             views.append(out)
-        for key in VIEW_KEYS:
+        keys = VIEW_KEYS + (('hg_labels', ) if 'hg_labels' in views[0]
+                            else ())
+        for key in keys:
             results[key] = [v[key] for v in views]
         results['img_shape'] = views[0]['img'].shape[:2]
         return results
@@ -78,8 +81,9 @@ def _image_tensor(img: np.ndarray) -> torch.Tensor:
 class PackHGInputs(BaseTransform):
     """Pack the views and the HG fields into ``inputs`` / ``data_samples``.
 
-    Required keys: ``img`` (list of views), ``hg_labels`` (list), ``hg_box``
-    (list), ``hg_flip`` (list), ``hg_dist``. Output: ``inputs`` (list of
+    Required keys: ``img`` (list of views), ``hg_box`` (list), ``hg_flip``
+    (list); ``hg_labels`` (list) and ``hg_dist`` when the hierarchy was
+    loaded (without them only the view geometry is packed). Output: ``inputs`` (list of
     ``uint8 (3, H, W)`` tensors, one per view, as ``PackSelfSupInputs``) and
     ``data_samples`` (a ``SelfSupDataSample`` with the fields of the module
     docstring and ``meta_keys`` as metainfo).
@@ -99,10 +103,11 @@ class PackHGInputs(BaseTransform):
             raise TypeError('PackHGInputs expects a list of views in "img" '
                             '(put HGMultiView before it)')
         sample = SelfSupDataSample()
-        sample.hg_labels = torch.from_numpy(
-            np.stack(results['hg_labels']).astype(np.int64))
-        sample.hg_dist = torch.from_numpy(
-            np.asarray(results['hg_dist'], np.float32))
+        if 'hg_labels' in results:  # geometry-only views have none
+            sample.hg_labels = torch.from_numpy(
+                np.stack(results['hg_labels']).astype(np.int64))
+            sample.hg_dist = torch.from_numpy(
+                np.asarray(results['hg_dist'], np.float32))
         sample.hg_boxes = torch.from_numpy(
             np.stack(results['hg_box']).astype(np.float32))
         sample.hg_flips = torch.tensor(results['hg_flip'], dtype=torch.bool)

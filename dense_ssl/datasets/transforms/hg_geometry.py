@@ -152,8 +152,10 @@ class HGRandomResizedCropFlip(BaseTransform):
     grouping size): it is read through :func:`view_source_indices`, with no
     full-size upsampling.
 
-    Required keys: ``img``, ``hg_labels``. Modified: ``img``, ``hg_labels``,
-    ``img_shape``. Added: ``hg_box`` (float32 (4,)), ``hg_flip`` (bool).
+    Required keys: ``img``; ``hg_labels`` if present (without it only the
+    geometry is recorded, e.g. for DenseCL's ``match='geometric'``).
+    Modified: ``img``, ``hg_labels``, ``img_shape``. Added: ``hg_box``
+    (float32 (4,)), ``hg_flip`` (bool).
 
     Args:
         size: Output size, an int or ``(h, w)``.
@@ -182,15 +184,16 @@ class HGRandomResizedCropFlip(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         img = results['img']
-        labels = results['hg_labels']
         image_size = img.shape[:2]
         box = sample_crop_box(*image_size, self.scale, self.ratio)
         flip = bool(np.random.rand() < self.flip_prob)
         results['img'] = crop_resize_image(img, box, flip, self.size,
                                            self.interpolation)
-        rows, cols = view_source_indices(box, flip, self.size, image_size,
-                                         labels.shape[:2])
-        results['hg_labels'] = take_rows_cols(labels, rows, cols)
+        if 'hg_labels' in results:  # absent for geometry-only views
+            labels = results['hg_labels']
+            rows, cols = view_source_indices(box, flip, self.size,
+                                             image_size, labels.shape[:2])
+            results['hg_labels'] = take_rows_cols(labels, rows, cols)
         results['hg_box'] = np.asarray(box, np.float32)
         results['hg_flip'] = flip
         results['img_shape'] = self.size

@@ -7,6 +7,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.fileio import get
 from mmengine.logging import MMLogger
 
+from dense_ssl.image_io import ImageReadError, decode_image
 from dense_ssl.registry import TRANSFORMS
 
 
@@ -18,6 +19,12 @@ class LoadImageOrSkip(BaseTransform):
     so one corrupt file among millions never stops a pre-training run; the
     path and the reason are logged as a warning (and appended to
     ``error_file`` when given, one ``path<TAB>reason`` line each).
+
+    With the default ``color_type='color'`` and ``imdecode_backend='cv2'``
+    the image is decoded by :func:`dense_ssl.image_io.decode_image`, the
+    reader of the hierarchy builder and the tools (BGR, as mmcv's): EXIF
+    orientation applied, 16-bit scaled as OpenCV does, truncated files
+    refused. Other settings go to :func:`mmcv.imfrombytes`.
 
     Args:
         to_float32 (bool): Return a float32 image. Defaults to False.
@@ -46,9 +53,16 @@ class LoadImageOrSkip(BaseTransform):
     def transform(self, results: dict) -> Optional[dict]:
         path = results['img_path']
         try:
-            img = mmcv.imfrombytes(
-                get(path), flag=self.color_type,
-                backend=self.imdecode_backend)
+            data = get(path)
+            if (self.color_type, self.imdecode_backend) == ('color', 'cv2'):
+                img = decode_image(data, 'bgr', path)
+            else:
+                img = mmcv.imfrombytes(
+                    data, flag=self.color_type,
+                    backend=self.imdecode_backend)
+        except ImageReadError as e:
+            self._skip(path, e.reason)
+            return None
         except Exception as e:  # missing file, I/O error, decoder error
             self._skip(path, f'{type(e).__name__}: {e}')
             return None

@@ -1,11 +1,10 @@
 """Algorithms (registered in the dense_ssl scope)."""
-from .densecl import DenseCLAlgorithm, DenseCLFeatures
-from .hiergroup import HierGroup  # noqa: F401
-from .hiergroup_momentum import HierGroupDenseCL, HierGroupMoCo  # noqa: F401
-from .momentum_contrast import MomentumContrastBase, MomentumEncoder
-from .mocov2 import MoCoFeatures, MoCoV2Algorithm
+from .hiergroup import HierGroup
+from .momentum_contrast import MomentumContrast, MomentumEncoder
+from .presets import (DenseCLAlgorithm, HierGroupDenseCL, HierGroupMoCo,
+                      MoCoV2Algorithm)
 
 __all__ = [
-    'DenseCLAlgorithm', 'DenseCLFeatures', 'MoCoV2Algorithm', 'MoCoFeatures',
-    'MomentumContrastBase', 'MomentumEncoder'
+    'MomentumContrast', 'MomentumEncoder', 'DenseCLAlgorithm',
+    'MoCoV2Algorithm', 'HierGroupMoCo', 'HierGroupDenseCL', 'HierGroup'
 ]

@@ -4,7 +4,7 @@ Zhang & Maire, "Self-Supervised Visual Representation Learning from
 Hierarchical Grouping", NeurIPS 2020. No official code was released; this is
 a re-implementation from the paper (sec. 3 and 4.2).
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -13,71 +13,9 @@ from torch import Tensor
 from dense_ssl.registry import MODELS
 from mmselfsup.models.algorithms.base import BaseModel
 from mmselfsup.structures import SelfSupDataSample
-from ..sampling import (HGTargets, HierarchySampler, collect_hg_targets,
-                        downsample_labels, reference_indices)
+from ..objectives.hierarchy import hierarchy_term
+from ..sampling import HierarchySampler, collect_hg_targets
 from ..utils import check_neck_matches_backbone, init_selfsup_model
-
-
-def gather_rows(maps: Sequence[Tensor], rows: Tensor) -> Tensor:
-    """Embeddings at rows ``(b * V + v) * P + p`` of :func:`reference_indices`.
-
-    Args:
-        maps: V maps (N, D, P), one per view.
-        rows: any shape (...) of row numbers.
-
-    Returns:
-        (..., D). Gathers from each map instead of stacking them into one
-        table: no copy of the full maps, forward or backward.
-    """
-    num_pix = maps[0].shape[-1]
-    bv, pix = rows // num_pix, rows % num_pix
-    img, view = bv // len(maps), bv % len(maps)
-    out = maps[0][img, :, pix]
-    for v in range(1, len(maps)):
-        out = torch.where((view == v)[..., None], maps[v][img, :, pix], out)
-    return out
-
-
-def hierarchy_term(embeddings: Sequence[Tensor], targets: HGTargets,
-                   sampler: HierarchySampler, head: nn.Module,
-                   directions: Sequence[Tuple[int, int]] = ((0, 1), ),
-                   cns_views: Sequence[int] = (0, 1),
-                   generator: Optional[torch.Generator] = None
-                   ) -> Tuple[Tensor, Tensor]:
-    """HG loss of a batch from the embedding maps of its views.
-
-    Args:
-        embeddings: one (N, D, h, w) map per view (view 0 = ``inputs[0]``).
-            Maps without grad (momentum-encoder keys) may serve as
-            references; anchors should come from maps with grad.
-        targets: grouping targets of the batch (:func:`collect_hg_targets`).
-        sampler: draws anchors and Pos / Neg / Pos_aug / Neg_aug / cns.
-        head: :class:`~dense_ssl.models.heads.HierarchyLossHead`.
-        directions: (anchor view, augmented-reference view) pairs; their
-            anchors enter one loss together.
-        cns_views: views that cross-image negatives are taken from.
-        generator: random generator (None: the global one).
-
-    Returns:
-        The loss and, for logging, the fraction of Pos_aug that fell inside
-        the other view.
-    """
-    n, d, h, w = embeddings[0].shape
-    labels = downsample_labels(targets.labels, (h, w))
-    parts = []
-    for src, dst in directions:
-        s = sampler(labels, targets.dist, targets.dist_valid, targets.boxes,
-                    targets.flips, src=src, dst=dst, cns_views=cns_views,
-                    generator=generator)
-        parts.append(reference_indices(s, len(embeddings), h * w))
-    anchor, pos, pos_mask, neg, neg_mask = (torch.cat(t)
-                                            for t in zip(*parts))
-    maps = [e.flatten(2) for e in embeddings]
-    loss = head(gather_rows(maps, anchor), gather_rows(maps, pos),
-                gather_rows(maps, neg), pos_mask, neg_mask)
-    k = pos_mask.shape[1] // 2
-    aug_frac = pos_mask[:, k:].float().mean().detach()
-    return loss, aug_frac
 
 
 @MODELS.register_module()
@@ -147,6 +85,13 @@ class HierGroup(BaseModel):
         loss, aug_frac = hierarchy_term([emb[:n], emb[n:]], targets,
                                         self.sampler, self.head, directions)
         return dict(loss_hg=loss, hg_aug_valid=aug_frac)
+
+    def extract_dense(self, images: Tensor) -> Tensor:
+        """(N, D, H/4, W/4) hypercolumn embedding (as :meth:`embed`)."""
+        return self.embed(images)
+
+    #: modules whose weights :meth:`extract_dense` reads
+    dense_modules = ('backbone', 'neck')
 
     def predict(self, inputs: List[Tensor],
                 data_samples: Optional[List[SelfSupDataSample]] = None,

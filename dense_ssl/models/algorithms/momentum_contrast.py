@@ -1,21 +1,26 @@
-"""What MoCo-v2 and DenseCL share: key encoder, queues, shuffle-BN.
+"""One momentum-contrast model; its loss is the sum of its objectives.
 
-Not registered: :class:`~dense_ssl.models.algorithms.MoCoV2Algorithm` and
-:class:`~dense_ssl.models.algorithms.DenseCLAlgorithm` subclass it.
-Buffer and module names are MMSelfSup's (``encoder_k``, ``queue``,
-``queue_ptr``, ``queue2``, ...) so checkpoints load both ways.
+MoCo-v2, DenseCL, HG+MoCo and HG+DenseCL are this model with different
+``objectives`` (see :mod:`dense_ssl.models.objectives` and
+``docs/algorithms.md``). Buffer and module names are MMSelfSup's
+(``encoder_k``, ``queue``, ``queue_ptr``, ``queue2``, ...) so checkpoints
+load both ways.
 """
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.dist import get_world_size
 from mmengine.model import ExponentialMovingAverage
+from mmengine.structures import BaseDataElement
 from torch import Tensor
 
 from mmselfsup.models.algorithms.base import BaseModel
 from mmselfsup.structures import SelfSupDataSample
-from ..utils import (batch_shuffle_ddp, batch_unshuffle_ddp,
+from dense_ssl.registry import MODELS
+from ..objectives import EncodedViews, Objective
+from ..utils import (batch_shuffle_ddp, check_loss_lambda,
                      check_neck_matches_backbone, check_queue_len,
                      concat_all_gather, enqueue_, init_selfsup_model,
                      new_queue)
@@ -77,36 +82,22 @@ def _temperature_from(head: Optional[dict],
     return head_t
 
 
-class EncodedViews(NamedTuple):
-    """Backbone and neck outputs of both views.
+@MODELS.register_module()
+class MomentumContrast(BaseModel):
+    """Query encoder, momentum key encoder, queues and a list of objectives.
 
-    Attributes:
-        q_levels: backbone outputs of the query view (with grad).
-        q_out: neck outputs of the query view (with grad).
-        k_levels: backbone outputs of the key view (momentum encoder),
-            still in shuffled batch order.
-        k_out: neck outputs of the key view, still shuffled.
-        idx_unshuffle: index for :meth:`MomentumContrastBase._unshuffle`
-            (None on one process, where nothing was shuffled).
-    """
-    q_levels: Tuple[Tensor, ...]
-    q_out: List[Tensor]
-    k_levels: Tuple[Tensor, ...]
-    k_out: List[Tensor]
-    idx_unshuffle: Optional[Tensor]
-
-
-class MomentumContrastBase(BaseModel):
-    """Query encoder (backbone + neck), momentum key encoder and queues.
-
-    Subclasses name their queues in ``queue_names`` (registered at the end
-    of ``__init__``), turn the encoded views into their features in
-    :meth:`_features` and the features into loss terms in
-    :meth:`_loss_terms`; :meth:`loss` then updates the queues.
+    A training step (:meth:`loss`): encode the query view (with grad) and
+    the key view (momentum encoder, shuffle-BN when distributed) once; let
+    every objective compute its named loss terms and the keys it enqueues;
+    then enqueue. mmengine sums the terms whose name contains ``loss``.
 
     Args:
         backbone: backbone config (MMSelfSup/mmcls ResNet, ...).
-        neck: neck config; its first output is the global embedding.
+        neck: neck config; its first output is the global embedding
+            (``MoCoV2Neck``; ``DenseProjectionNeck`` adds the dense ones).
+        objectives: objective configs, e.g. ``[dict(type='GlobalContrast'),
+            dict(type='DenseContrast'), dict(type='Hierarchy', ...)]``;
+            their order is the order of the loss terms and state-dict keys.
         head: optional MMSelfSup ``ContrastiveHead`` config, read for its
             temperature only (see ``temperature``).
         queue_len: keys per queue (65536 in the papers).
@@ -114,6 +105,10 @@ class MomentumContrastBase(BaseModel):
         momentum: key encoder momentum m of MoCo (0.999); stored as
             mmengine's EMA momentum ``1 - m``, as MMSelfSup does.
         temperature: InfoNCE temperature; None: the head's, else 0.2.
+        loss_lambda: DenseCL's mix ``(1 - l) * global + l * dense`` of a
+            ``GlobalContrast`` and a ``DenseContrast`` (sets their weights;
+            read and written as ``model.loss_lambda`` by
+            ``DenseLossWarmupHook``); None: the objectives' own weights.
         batch_size: batch per process (``train_dataloader.batch_size``).
             If given, ``queue_len`` must be a multiple of
             ``batch_size x world size`` when the model is built; otherwise
@@ -126,17 +121,16 @@ class MomentumContrastBase(BaseModel):
         init_cfg: mmengine initialisation config.
     """
 
-    #: Queues (buffers ``name`` and ``name + '_ptr'``), in this order.
-    queue_names: Tuple[str, ...] = ()
-
     def __init__(self,
                  backbone: dict,
                  neck: dict,
+                 objectives: Sequence[Union[dict, Objective]],
                  head: Optional[dict] = None,
                  queue_len: int = 65536,
                  feat_dim: int = 128,
                  momentum: float = 0.999,
                  temperature: Optional[float] = None,
+                 loss_lambda: Optional[float] = None,
                  batch_size: Optional[int] = None,
                  channels_last: bool = False,
                  pretrained: Optional[str] = None,
@@ -157,14 +151,87 @@ class MomentumContrastBase(BaseModel):
             self.neck.to(memory_format=torch.channels_last)
         self.encoder_k = MomentumEncoder(
             nn.Sequential(self.backbone, self.neck), 1 - momentum)
-        for name in self.queue_names:
-            self._register_queue(name)
+        self.momentum_pairs: List[Tuple[str, str]] = []
+        self.objectives: List[Objective] = [
+            MODELS.build(o) if isinstance(o, dict) else o
+            for o in objectives]
+        if not self.objectives:
+            raise ValueError(f'{type(self).__name__}: objectives is empty')
+        for objective in self.objectives:  # queues, extra necks
+            objective.build(self)
+        # The own neck sees the last backbone output when an objective
+        # (HG's hypercolumn) reads the others.
+        self.neck_levels = slice(-1, None) if any(
+            o.reads_all_levels for o in self.objectives) else slice(None)
+        if loss_lambda is not None:
+            self.loss_lambda = check_loss_lambda(loss_lambda,
+                                                 type(self).__name__)
 
-    # ----------------------------------------------------------- queues
-    def _register_queue(self, name: str) -> None:
+    # ------------------------------------------------------- the step
+    def loss(self, inputs: List[Tensor],
+             data_samples: Optional[List[SelfSupDataSample]] = None,
+             **kwargs) -> Dict[str, Tensor]:
+        """Encode both views once, add up the objectives, enqueue.
+
+        The queues are updated after every loss is built: the fused
+        InfoNCE keeps no reference to them for the backward pass.
+        """
+        views = self.encode(inputs)
+        losses, keys = {}, {}
+        for objective in self.objectives:
+            out = objective(self, views, data_samples)
+            losses.update(out.losses)
+            keys.update(out.enqueue)
+        for name, k in keys.items():
+            self._dequeue_and_enqueue(name, k)
+        return losses
+
+    def encode(self, inputs: List[Tensor]) -> EncodedViews:
+        """Query view with grad; key view by the momentum encoder, after
+        its update, with shuffle-BN when distributed (keys stay shuffled:
+        objectives unshuffle what they use)."""
+        im_q, im_k = self._views(inputs)
+        q_levels = self.backbone(im_q)
+        q_out = self.neck(q_levels[self.neck_levels])
+        return EncodedViews(q_levels, q_out, *self._encode_keys(im_k))
+
+    @torch.no_grad()
+    def _encode_keys(
+            self, im_k: Tensor
+    ) -> Tuple[Tuple[Tensor, ...], List[Tensor], Optional[Tensor]]:
+        """Update the momentum encoders, then encode ``im_k`` shuffled.
+
+        Returns:
+            Backbone and neck outputs, both still in shuffled batch order,
+            and the index that unshuffles them (None on one process).
+        """
+        self._momentum_update_key_encoder()
+        im_k, idx_unshuffle = batch_shuffle_ddp(im_k)
+        backbone_k, neck_k = self.encoder_k.module
+        k_levels = backbone_k(self._memory_format(im_k))
+        return k_levels, neck_k(k_levels[self.neck_levels]), idx_unshuffle
+
+    @torch.no_grad()
+    def _momentum_update_key_encoder(self) -> None:
+        self.encoder_k.update_parameters(
+            nn.Sequential(self.backbone, self.neck))
+        for online, ema in self.momentum_pairs:
+            getattr(self, ema).update_parameters(getattr(self, online))
+
+    # ------------------------------------------- what objectives register
+    def add_queue(self, name: str) -> None:
         """Buffers ``name`` (feat_dim, queue_len) and ``name + '_ptr'``."""
         self.register_buffer(name, new_queue(self.feat_dim, self.queue_len))
         self.register_buffer(name + '_ptr', torch.zeros(1, dtype=torch.long))
+
+    def add_momentum_pair(self, online: str, ema: str) -> None:
+        """Module ``ema``: a momentum copy of module ``online``, updated with
+        the key encoder (same momentum), as solo-learn's momentum pairs."""
+        if self.channels_last:
+            getattr(self, online).to(memory_format=torch.channels_last)
+        self.add_module(ema, MomentumEncoder(getattr(self, online),
+                                             self.encoder_k.momentum))
+        self.momentum_pairs.append((online, ema))
 
     @torch.no_grad()
     def _dequeue_and_enqueue(self, name: str, keys: Tensor) -> None:
@@ -174,15 +241,27 @@ class MomentumContrastBase(BaseModel):
         ptr_buf = getattr(self, name + '_ptr')
         ptr_buf[0] = enqueue_(getattr(self, name), keys, int(ptr_buf))
 
-    # ---------------------------------------------------------- encoders
-    def _neck_inputs(self, levels: Tuple[Tensor, ...]) -> Tuple[Tensor, ...]:
-        """The backbone outputs that ``neck`` (and the key neck) receives.
+    def objective(self, type_: type) -> Objective:
+        """The first objective of class ``type_`` (AttributeError if none)."""
+        for o in self.objectives:
+            if isinstance(o, type_):
+                return o
+        raise AttributeError(
+            f'{type(self).__name__} has no {type_.__name__} objective')
 
-        All of them here; a subclass whose backbone outputs more stages
-        than the neck takes picks the neck's.
-        """
-        return levels
+    @property
+    def loss_lambda(self) -> float:
+        """DenseCL's dense weight (AttributeError without dense contrast)."""
+        from ..objectives import DenseContrast
+        return self.objective(DenseContrast).weight
 
+    @loss_lambda.setter
+    def loss_lambda(self, value: float) -> None:
+        from ..objectives import DenseContrast, GlobalContrast
+        self.objective(DenseContrast).weight = value
+        self.objective(GlobalContrast).weight = 1.0 - value
+
+    # ------------------------------------------------------------ inputs
     def _views(self, inputs: List[Tensor]) -> Tuple[Tensor, Tensor]:
         """The query and key images, in the model's memory format."""
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
@@ -197,82 +276,41 @@ class MomentumContrastBase(BaseModel):
             return x.contiguous(memory_format=torch.channels_last)
         return x
 
-    @torch.no_grad()
-    def _momentum_update_key_encoder(self) -> None:
-        self.encoder_k.update_parameters(
-            nn.Sequential(self.backbone, self.neck))
-
-    @torch.no_grad()
-    def _encode_keys(
-            self, im_k: Tensor
-    ) -> Tuple[Tuple[Tensor, ...], List[Tensor], Optional[Tensor]]:
-        """Update the key encoder, then encode ``im_k`` with shuffle-BN.
-
-        Returns:
-            Backbone outputs and neck outputs, both still in shuffled batch
-            order, and the index for :meth:`_unshuffle` (None on one
-            process, where nothing was shuffled).
-        """
-        self._momentum_update_key_encoder()
-        im_k, idx_unshuffle = batch_shuffle_ddp(im_k)
-        backbone_k, neck_k = self.encoder_k.module
-        k_backbone = backbone_k(self._memory_format(im_k))
-        return (k_backbone, neck_k(self._neck_inputs(k_backbone)),
-                idx_unshuffle)
-
-    @staticmethod
-    def _unshuffle(x: Tensor, idx_unshuffle: Optional[Tensor]) -> Tensor:
-        return batch_unshuffle_ddp(x, idx_unshuffle)
-
-    def compute_features(self, inputs: List[Tensor]) -> Any:
-        """Encode the query view (with grad) and the key view (without).
-
-        Returns:
-            What :meth:`_features` makes of the :class:`EncodedViews`.
-        """
-        im_q, im_k = self._views(inputs)
-        q_levels = self.backbone(im_q)
-        q_out = self.neck(self._neck_inputs(q_levels))
-        k_levels, k_out, idx_unshuffle = self._encode_keys(im_k)
-        return self._features(
-            EncodedViews(q_levels, q_out, k_levels, k_out, idx_unshuffle))
-
-    def _features(self, enc: EncodedViews) -> Any:
-        """The subclass's features of the encoded views."""
-        raise NotImplementedError
-
-    def _loss_terms(self, feats: Any,
-                    data_samples: Optional[List[SelfSupDataSample]]
-                    ) -> Dict[str, Tensor]:
-        """The subclass's loss terms of ``feats``."""
-        raise NotImplementedError
-
-    def update_queues(self, feats: Any) -> None:
-        """Add the subclass's keys of ``feats`` to its queues."""
-        raise NotImplementedError
-
     # ------------------------------------------------- mmengine interface
-    def loss(self, inputs: List[Tensor],
-             data_samples: Optional[List[SelfSupDataSample]] = None,
-             **kwargs) -> Dict[str, Tensor]:
-        """Encode, compute the loss terms, then update the queues.
-
-        The queues are updated in place after the loss is built: the fused
-        InfoNCE keeps no reference to them for the backward pass.
-        """
-        feats = self.compute_features(inputs)
-        losses = self._loss_terms(feats, data_samples)
-        self.update_queues(feats)
-        return losses
-
     def extract_feat(self, inputs: List[Tensor],
                      **kwargs) -> Tuple[Tensor, ...]:
         """Backbone outputs of the first view (MMSelfSup's behaviour)."""
         return self.backbone(self._memory_format(inputs[0]))
 
+    def extract_dense(self, images: Tensor) -> Tensor:
+        """(N, C, h, w) dense embedding of images, not normalised: the first
+        objective's own (HG's hypercolumn), else the last backbone map."""
+        levels = self.backbone(self._memory_format(images))
+        for objective in self.objectives:
+            emb = objective.dense_embedding(self, levels)
+            if emb is not None:
+                return emb
+        return levels[-1]
+
+    @property
+    def dense_modules(self) -> Tuple[str, ...]:
+        """Modules whose weights :meth:`extract_dense` reads."""
+        for objective in self.objectives:
+            if objective.dense_modules:
+                return ('backbone', ) + objective.dense_modules
+        return ('backbone', )
+
     def predict(self, inputs: List[Tensor],
                 data_samples: Optional[List[SelfSupDataSample]] = None,
-                **kwargs) -> Dict[str, Tensor]:
-        raise NotImplementedError(
-            f'{type(self).__name__} is trained only; use mode="tensor" or '
-            'extract_feat for features')
+                **kwargs) -> SelfSupDataSample:
+        """Normalised backbone map of the first view, as MMSelfSup's DenseCL.
+
+        The map is the one the neck receives (the last backbone output).
+        Returns a :class:`SelfSupDataSample` whose ``q_grid.value`` is
+        (N, C, H * W).
+        """
+        q_map = self.extract_feat(inputs)[-1]
+        result = SelfSupDataSample()
+        result.q_grid = BaseDataElement(
+            value=F.normalize(q_map.flatten(2), dim=1))
+        return result

@@ -1,6 +1,6 @@
 """Read the HG grouping targets that the data pipeline packs per sample."""
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -8,6 +8,7 @@ from torch import Tensor
 from .hier_sampling import pad_distances
 
 FIELDS = ('hg_labels', 'hg_dist', 'hg_boxes', 'hg_flips')
+GEOMETRY_FIELDS = ('hg_boxes', 'hg_flips')
 
 
 @dataclass
@@ -55,8 +56,31 @@ def collect_hg_targets(data_samples: Sequence, device: torch.device
             (labels < 0).any()):
         raise ValueError('hg_labels hold region ids outside 0..R-1 of their '
                          'hg_dist matrix')
+    boxes, flips = collect_view_geometry(data_samples, device)
+    return HGTargets(labels, dist, dist_valid, boxes, flips)
+
+
+def collect_view_geometry(data_samples: Sequence, device: torch.device
+                          ) -> Tuple[Tensor, Tensor]:
+    """Crop boxes (N, V, 4) and flips (N, V) of the views of a batch.
+
+    The convention (box in original pixels, flip after the crop) is the one
+    of :mod:`~dense_ssl.models.sampling.view_geometry`; the fields are packed
+    by ``PackHGInputs`` (and ``PackViewGeometry``) as ``hg_boxes`` and
+    ``hg_flips``.
+    """
+    for i, ds in enumerate(data_samples or ()):
+        missing = [f for f in GEOMETRY_FIELDS if f not in ds]
+        if missing:
+            raise ValueError(
+                f'data_samples[{i}] lacks {missing}: the views must carry '
+                'their crop boxes and flips (a pipeline with '
+                'HGRandomResizedCropFlip and PackHGInputs / PackViewGeometry)')
+    if not data_samples:
+        raise ValueError(f'view geometry needs data_samples carrying '
+                         f'{GEOMETRY_FIELDS}; got none')
     boxes = torch.stack([ds.hg_boxes for ds in data_samples]).to(
         device, torch.float32)
     flips = torch.stack([torch.as_tensor(ds.hg_flips) for ds in data_samples
                          ]).to(device, torch.bool)
-    return HGTargets(labels, dist, dist_valid, boxes, flips)
+    return boxes, flips

@@ -1,0 +1,1 @@
+"""Benchmarks behind tools/benchmarks/ (the tools only parse arguments)."""

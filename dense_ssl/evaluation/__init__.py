@@ -1,0 +1,1 @@
+"""Evaluation: BSDS500 benchmarks and dense-feature probes."""

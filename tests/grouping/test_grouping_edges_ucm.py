@@ -6,7 +6,7 @@ import pytest
 
 from dense_ssl.grouping.edges import GradientEdgeDetector, build_edge_detector
 from dense_ssl.grouping.merges import distance_matrix_from_merges
-from dense_ssl.grouping.ucm import edge_orientation, regions_from_edges
+from dense_ssl.grouping.ucm import edge_nms, edge_orientation, regions_from_edges
 
 
 def test_gradient_edges_peak_on_a_colour_step():
@@ -49,6 +49,22 @@ def test_orientation_of_axis_aligned_contours():
     edges[15, :] = 1
     assert edge_orientation(edges)[15, 10] == pytest.approx(np.pi / 2)
     assert edge_orientation(edges.T)[10, 15] == pytest.approx(0)
+
+
+def test_nms_keeps_the_ridge_and_fades_the_border():
+    # A vertical ridge 7 px wide, peak 1.0 at column 15: only the peak survives, and
+    # Dollar's border ramp scales row y < 5 by y / 5 (row 0 -> 0, row 2 -> 0.4).
+    edges = np.zeros((30, 30))
+    for col, v in zip(range(12, 19), [0.2, 0.5, 0.8, 1.0, 0.8, 0.5, 0.2]):
+        edges[:, col] = v
+    thin = edge_nms(edges)
+    assert np.flatnonzero(thin[15]).tolist() == [15]
+    assert thin[15, 15] == 1.0 and thin[0, 15] == 0.0 and thin[2, 15] == pytest.approx(0.4)
+    assert np.flatnonzero(edge_nms(edges.T)[:, 15]).tolist() == [15]  # horizontal alike
+    # A plateau of two equal columns keeps both (the 1 % tolerance), no border ramp.
+    flat = np.zeros((20, 20))
+    flat[:, 9:11] = 1.0
+    assert np.flatnonzero(edge_nms(flat, border=0)[10]).tolist() == [9, 10]
 
 
 def test_strong_and_weak_lines_nest():

@@ -74,6 +74,24 @@ def load_result(path: str) -> Tuple[str, object]:
                      f'(variables: {sorted(k for k in data if not k.startswith("__"))})')
 
 
+def resize_map(edges: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A float map at another size (PIL bilinear, antialiased when shrinking)."""
+    from PIL import Image
+    edges = np.asarray(edges, np.float32)
+    if edges.shape == (height, width):
+        return edges
+    return np.asarray(Image.fromarray(edges, mode='F').resize((width, height), Image.BILINEAR))
+
+
+def save_pb_png(edges: np.ndarray, path: str) -> None:
+    """A ``[0, 1]`` soft boundary map as the 8-bit PNG :func:`load_result` reads back
+    (rounded to the nearest level), written atomically so a killed run leaves no stub."""
+    from PIL import Image
+    tmp = path + '.tmp.png'
+    Image.fromarray(np.clip(np.asarray(edges) * 255 + 0.5, 0, 255).astype(np.uint8)).save(tmp)
+    os.replace(tmp, path)
+
+
 def list_gt_ids(gt_dir: str) -> List[str]:
     if not osp.isdir(gt_dir):
         raise FileNotFoundError(f'--gt-dir {gt_dir}: no such folder')
@@ -290,8 +308,6 @@ def write_edge_maps(items: Sequence, out_dir: str, builder, progress: bool = Tru
         out_dir: Folder of the PNGs (created).
         builder: A :class:`~dense_ssl.grouping.hierarchy.HierarchyBuilder`.
     """
-    from PIL import Image
-
     from dense_ssl.grouping.ucm import edge_nms
     from dense_ssl.image_io import read_image
     os.makedirs(out_dir, exist_ok=True)
@@ -302,14 +318,8 @@ def write_edge_maps(items: Sequence, out_dir: str, builder, progress: bool = Tru
         if not osp.isfile(path):
             image = read_image(item.path)
             h, w = image.shape[:2]
-            edges = builder.edges(builder.resize(image)).astype(np.float32)
-            if edges.shape != (h, w):
-                edges = np.asarray(Image.fromarray(edges, mode='F').resize((w, h),
-                                                                            Image.BILINEAR))
-            thin = np.clip(edge_nms(edges) * 255 + 0.5, 0, 255).astype(np.uint8)
-            tmp = path + '.tmp.png'
-            Image.fromarray(thin).save(tmp)
-            os.replace(tmp, path)
+            edges = builder.edges(builder.resize(image))
+            save_pb_png(edge_nms(resize_map(edges, h, w)), path)
         if progress:
             _progress(n, len(items), t0, 'edges')
     return out_dir

@@ -9,7 +9,6 @@ from typing import List, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 from scipy.io import savemat
 
@@ -19,36 +18,9 @@ from dense_ssl.grouping.ucm import edge_nms
 from dense_ssl.image_io import read_image
 
 from .bsds import region_tree_to_ucm2
-from .bsds_run import evaluate_folder, list_gt_ids
+from .bsds_run import evaluate_folder, list_gt_ids, resize_map, save_pb_png
 
-
-def resize_map(edges: np.ndarray, height: int, width: int) -> np.ndarray:
-    """A float map at another size (bilinear, antialiased when shrinking)."""
-    return np.asarray(Image.fromarray(np.asarray(edges, np.float32), mode='F').resize(
-        (width, height), Image.BILINEAR))
-
-
-@torch.inference_mode()
-def hed_caffe_padded(det: HEDEdgeDetector, image: np.ndarray, pad: int = 34) -> np.ndarray:
-    """HED with the input zero-padded by ``pad`` (Caffe's ``conv1_1`` pad 35 = 1 + 34) and
-    the upsampled side outputs cropped back: the released Caffe model's layout."""
-    x = det._input(image)[None]
-    h, w = x.shape[-2:]
-    x = F.pad(x, (pad, pad, pad, pad))  # 0 after mean subtraction = the mean colour
-    size = x.shape[-2:]
-    sides = []
-    for i, (convs, dsn) in enumerate(zip(det.net.blocks, det.net.dsn)):
-        if i > 0:
-            x = F.max_pool2d(x, 2, 2, ceil_mode=True)
-        for conv in convs:
-            x = F.relu(conv(x))
-        side = F.interpolate(dsn(x), size=size, mode='bilinear', align_corners=False)
-        sides.append(side[..., pad:pad + h, pad:pad + w])
-    return torch.sigmoid(det.net.fuse(torch.cat(sides, 1)))[0, 0].float().numpy()
-
-
-def _save_png(edges: np.ndarray, path: str) -> None:
-    Image.fromarray(np.clip(edges * 255 + 0.5, 0, 255).astype(np.uint8)).save(path)
+CAFFE_PAD = 34  # Caffe's conv1_1 pad 35 = 1 (of a 3x3 conv) + 34
 
 
 def run_variants(bsds: str, split: str, limit: int, variants: Sequence[str], out: str,
@@ -83,10 +55,10 @@ def run_variants(bsds: str, split: str, limit: int, variants: Sequence[str], out
             if osp.isfile(path):
                 continue
             if v == 'raw_nms':
-                _save_png(edge_nms(full), path)
+                save_pb_png(edge_nms(full), path)
                 continue
             if v == 'raw_nms_pad35':
-                _save_png(edge_nms(hed_caffe_padded(det, image)), path)
+                save_pb_png(edge_nms(det(image, pad=CAFFE_PAD)), path)
                 continue
             if v == 'base':
                 edges = small

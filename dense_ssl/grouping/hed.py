@@ -62,9 +62,16 @@ class HED(nn.Module):
         self.dsn = nn.ModuleList([nn.Conv2d(c, 1, 1) for c, _ in _VGG_BLOCKS])
         self.fuse = nn.Conv2d(5, 1, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Fused edge probability ``(B, 1, H, W)`` of a BGR-minus-mean batch ``(B, 3, H, W)``."""
+    def forward(self, x: torch.Tensor, pad: int = 0) -> torch.Tensor:
+        """Fused edge probability ``(B, 1, H, W)`` of a BGR-minus-mean batch ``(B, 3, H, W)``.
+
+        ``pad > 0`` zero-pads the input (0 = the mean colour) and crops the upsampled side
+        outputs back: the released Caffe model's layout (``conv1_1`` pad 35 = 1 + 34).
+        """
         h, w = x.shape[-2:]
+        if pad:
+            x = F.pad(x, (pad, pad, pad, pad))
+        size = x.shape[-2:]
         sides: List[torch.Tensor] = []
         for i, (convs, dsn) in enumerate(zip(self.blocks, self.dsn)):
             if i > 0:
@@ -73,8 +80,8 @@ class HED(nn.Module):
                 x = F.relu(conv(x), inplace=True)
             side = dsn(x)
             if i > 0:
-                side = F.interpolate(side, size=(h, w), mode='bilinear', align_corners=False)
-            sides.append(side)
+                side = F.interpolate(side, size=size, mode='bilinear', align_corners=False)
+            sides.append(side[..., pad:pad + h, pad:pad + w])
         return torch.sigmoid(self.fuse(torch.cat(sides, dim=1)))
 
     def load_h5(self, path: str) -> 'HED':
@@ -128,10 +135,11 @@ class HEDEdgeDetector:
         return torch.from_numpy(bgr.transpose(2, 0, 1).copy())
 
     @torch.inference_mode()
-    def __call__(self, image: np.ndarray) -> np.ndarray:
+    def __call__(self, image: np.ndarray, pad: int = 0) -> np.ndarray:
+        """Edge map ``(H, W)`` of an RGB uint8 image; ``pad``: see :meth:`HED.forward`."""
         x = self._input(image)[None].to(self.device)
         x = x.contiguous(memory_format=torch.channels_last)
-        return self.net(x)[0, 0].float().cpu().numpy()
+        return self.net(x, pad=pad)[0, 0].float().cpu().numpy()
 
     @torch.inference_mode()
     def batch(self, images: Sequence[np.ndarray], batch_size: int = 16) -> List[np.ndarray]:

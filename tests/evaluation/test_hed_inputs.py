@@ -1,5 +1,6 @@
-"""dense_ssl.evaluation.hed_inputs (tools/benchmarks/bench_hed_inputs.py): the Caffe-layout
-forward, and the variants end to end on one BSDS500 photo (skipped without the shared data)."""
+"""dense_ssl.evaluation.hed_inputs (tools/benchmarks/bench_hed_inputs.py): HED's Caffe-layout
+forward, the map resize and PNG helpers it shares with bsds_run, and the variants end to end
+on one BSDS500 photo (skipped without the shared data)."""
 import os
 import os.path as osp
 import sys
@@ -23,20 +24,40 @@ def hed():
         pytest.skip(str(e))
 
 
-def test_caffe_layout_without_padding_is_hed_itself(hed):
-    # The re-written forward (pad, side outputs, crop) with pad 0 is HED.forward exactly;
-    # with pad 34 the responses change (what the benchmark measures).
+def test_caffe_padding_is_the_padded_input_cropped(hed):
+    # HED.forward(pad=p) pads after mean subtraction (0 = the mean colour) and crops the
+    # side outputs; the fusion and sigmoid are per pixel, so this equals running the net
+    # on the zero-padded input and cropping its output. pad 0 is the plain forward.
+    import torch
+    import torch.nn.functional as F
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (40, 56, 3), dtype=np.uint8)
-    np.testing.assert_allclose(hed_inputs.hed_caffe_padded(hed, image, pad=0), hed(image),
-                               atol=1e-6)
-    padded = hed_inputs.hed_caffe_padded(hed, image, pad=34)
+    x = hed._input(image)[None]
+    with torch.inference_mode():
+        by_hand = hed.net(F.pad(x, (34, 34, 34, 34)))[0, 0, 34:-34, 34:-34].numpy()
+    padded = hed(image, pad=hed_inputs.CAFFE_PAD)
+    np.testing.assert_allclose(padded, by_hand, atol=1e-5)
     assert padded.shape == (40, 56) and np.abs(padded - hed(image)).max() > 1e-3
+    np.testing.assert_array_equal(hed(image, pad=0), hed(image))
 
 
 def test_resize_map_keeps_a_constant_and_the_size():
-    out = hed_inputs.resize_map(np.full((10, 16), 0.25), 5, 8)
+    from dense_ssl.evaluation.bsds_run import resize_map
+    out = resize_map(np.full((10, 16), 0.25), 5, 8)
     assert out.shape == (5, 8) and np.allclose(out, 0.25)
+    ramp = np.tile(np.arange(4, dtype=np.float32), (3, 1))
+    np.testing.assert_array_equal(resize_map(ramp, 3, 4), ramp)  # same size: unchanged
+
+
+def test_pb_png_round_trips_to_the_nearest_level(tmp_path):
+    from dense_ssl.evaluation.bsds_run import load_result, save_pb_png
+    path = str(tmp_path / 'a.png')
+    save_pb_png(np.array([[0.0, 0.5, 1.0, 1.7], [0.1, 0.102, -0.2, 0.999]]), path)
+    kind, pb = load_result(path)
+    # 0.5 * 255 + 0.5 = 128 levels; out-of-range values clip; 0.102 * 255 = 26.01 -> 26
+    assert kind == 'pb'
+    np.testing.assert_array_equal(np.rint(pb * 255), [[0, 128, 255, 255], [26, 26, 0, 255]])
+    assert sorted(os.listdir(tmp_path)) == ['a.png']  # no temporary file left
 
 
 def test_variants_end_to_end_on_one_photo(reference_data, hed, tmp_path, capsys):

@@ -32,16 +32,6 @@ import sys
 import time
 
 
-def parse_shard(text: str):
-    try:
-        i, n = (int(v) for v in text.split('/'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'--shard expects i/n (e.g. 0/4), got {text!r}')
-    if not 0 <= i < n:
-        raise argparse.ArgumentTypeError(f'--shard {text}: need 0 <= i < n')
-    return i, n
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__.split('\n')[1],
@@ -81,11 +71,16 @@ def parse_args(argv=None):
                         'OWT-UCM (default: 16 on cuda, 1 = per image in the workers on cpu)')
     r.add_argument('--chunk-size', type=int, default=500,
                    help='images per chunk file; the unit of resuming (default 500)')
-    r.add_argument('--shard', type=parse_shard, default=(0, 1), metavar='I/N',
+    r.add_argument('--shard', default='0/1', metavar='I/N',
                    help='process only chunks c with c %% N == I, e.g. $SLURM_ARRAY_TASK_ID/10')
     r.add_argument('--limit', type=int, default=0, help='only the first N images (for trials)')
     r.add_argument('--no-progress', action='store_true', help='no progress bar')
     args = p.parse_args(argv)
+    from dense_ssl.grouping.build import parse_shard
+    try:
+        args.shard = parse_shard(args.shard)
+    except ValueError as e:
+        p.error(str(e))
     given = [bool(args.folder), bool(args.coco_json), bool(args.voc_list)]
     if sum(given) != 1:
         p.error('give exactly one input: FOLDER, --coco-json or --voc-list')
@@ -106,11 +101,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from dense_ssl.grouping.build import (
         build_store,
+        builder_from_args,
         list_coco_images,
         list_folder_images,
         list_voc_images,
     )
-    from dense_ssl.grouping.hierarchy import HierarchyBuilder
 
     if args.folder:
         items = list_folder_images(args.folder)
@@ -124,18 +119,8 @@ def main(argv=None) -> int:
         source = args.folder or args.coco_json or args.voc_list
         print(f'no images found in {source}', file=sys.stderr)
         return 1
-    kwargs = {}
-    if args.detector == 'sed':
-        kwargs['model_path'] = args.sed_model
-    elif args.detector == 'hed':
-        kwargs.update(weights=args.hed_weights, num_threads=args.threads_per_worker,
-                      device=args.device)
     try:
-        builder = HierarchyBuilder(args.detector, max_regions=args.max_regions,
-                                   long_side=args.long_side or None,
-                                   min_region_frac=args.min_region_frac,
-                                   normalize=args.normalize, detector_kwargs=kwargs,
-                                   spectral=args.spectral)
+        builder = builder_from_args(args, device=args.device)
     except (FileNotFoundError, ImportError, RuntimeError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2

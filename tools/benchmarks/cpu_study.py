@@ -23,16 +23,6 @@ import os
 import sys
 
 
-def parse_shard(text):
-    try:
-        i, n = (int(v) for v in text.split('/'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'--shard expects i/n, got {text!r}')
-    if not 0 <= i < n:
-        raise argparse.ArgumentTypeError(f'--shard {text}: need 0 <= i < n')
-    return i, n
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__.split('\n')[1],
@@ -48,11 +38,17 @@ def parse_args(argv=None):
         '~/.cache/dense_ssl'), help='scenes + region trees (reused)')
     p.add_argument('--quick', action='store_true',
                    help='every step on tiny data (CI, < 3 min)')
-    p.add_argument('--shard', type=parse_shard, default=(0, 1),
+    p.add_argument('--shard', default='0/1',
                    metavar='I/N', help='run every N-th job from the I-th')
     p.add_argument('--table-only', action='store_true',
                    help='only write the table / plot of finished runs')
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    from dense_ssl.grouping.build import parse_shard
+    try:
+        args.shard = parse_shard(args.shard)
+    except ValueError as e:
+        p.error(str(e))
+    return args
 
 
 def main(argv=None) -> int:

@@ -215,3 +215,19 @@ def test_region_tree_ucm2_keeps_border_regions_apart():
     assert len(np.unique(ucm2_to_segmentation(ucm2, 0.5))) == 1
     # the boundary reaches the last row, as seg2bdry marks it
     np.testing.assert_array_equal(ucm2_to_pb(ucm2) > 0, seg_to_boundaries(labels))
+
+
+def test_tree_ucm2_frame_keeps_regions_that_touch_the_border_apart():
+    # The frame carries the boundaries as gPb's ucm2 files do (ucm2[0, 14] == ucm2[1, 14]):
+    # an open frame would 8-connect every two regions touching the border.
+    labels = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 2, 2]])
+    dist = np.array([[0, .5, 1], [.5, 0, 1], [1, 1, 0]])
+    u = region_tree_to_ucm2(labels, dist)
+    assert u[0, 4] == 0.5 and u[4, 0] == 1 and u[4, -1] == 1
+    assert u[0, 3] == 0 and u[0, 0] == 0  # above a pixel / a corner: no boundary
+    # below both heights: three regions; the open frame joins them all through the border
+    assert len(np.unique(ucm2_to_segmentation(u, 0.4))) == 3
+    open_frame = region_tree_to_ucm2(labels, dist)
+    open_frame[0], open_frame[-1], open_frame[:, 0], open_frame[:, -1] = 0, 0, 0, 0
+    assert len(np.unique(ucm2_to_segmentation(open_frame, 0.4))) == 1
+    assert len(np.unique(ucm2_to_segmentation(u, 0.7))) == 2

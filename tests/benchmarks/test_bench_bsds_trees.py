@@ -18,10 +18,11 @@ BSDS = bench_bsds_trees.DEFAULT_BSDS
 def test_one_route_and_gpb_on_one_photo(tmp_path, capsys):
     out = str(tmp_path / 'bench')
     args = ['--limit', '1', '--nthresh', '9', '--long-side', '96', '--routes', 'gradient',
-            'gpb', '--out', out]
+            'pmi', 'gpb', '--out', out]
     assert bench_bsds_trees.main(args) == 0
     table = open(osp.join(out, 'table.md')).read()
     assert '| gradient |' in table and '| gpb |' in table and 'first 1 ids' in table
+    assert '| pmi |' in table
     res = json.load(open(osp.join(out, 'gradient', 'result.json')))
     assert 0 < res['ods_f'] < 1 and 0 < res['cover_ods'] < 1 and res['img_per_s_per_core'] > 0
     assert osp.getsize(osp.join(out, 'pr.png')) > 0

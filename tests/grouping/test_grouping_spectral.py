@@ -52,6 +52,26 @@ def test_second_eigenvector_separates_two_flat_regions():
     np.testing.assert_allclose(vecs[:, 0], vecs[0, 0], rtol=1e-4)
 
 
+@pytest.mark.parametrize('method', ['lanczos', 'shift-invert'])
+def test_ncut_eigenpairs_equal_a_dense_generalised_solve(method):
+    # a random symmetric affinity on 60 nodes (every pair linked, weights in (0, 1]):
+    # scipy.linalg.eigh(D - W, D) is the reference for both iterative solvers
+    from scipy import sparse
+    from scipy.linalg import eigh
+    rng = np.random.RandomState(3)
+    A = rng.uniform(0.01, 1, (60, 60))
+    A = np.triu(A, 1) + np.triu(A, 1).T
+    D = np.diag(A.sum(1))
+    ref_vals, ref_vecs = eigh(D - A, D)
+    vals, vecs = ncut_eigenvectors(sparse.csr_matrix(A), 5, tol=1e-10, method=method)
+    np.testing.assert_allclose(vals, ref_vals[:5], atol=1e-8)
+    for k in range(1, 5):  # same vectors up to sign (the eigenvalues are distinct)
+        a, b = vecs[:, k], ref_vecs[:, k]
+        assert abs(a @ D @ b) / np.sqrt((a @ D @ a) * (b @ D @ b)) == pytest.approx(1, abs=1e-6)
+    with pytest.raises(ValueError, match='method'):
+        ncut_eigenvectors(sparse.csr_matrix(A), 5, method='arpack')
+
+
 def test_spectral_strengthens_the_boundary_not_isolated_clutter():
     e = two_region_edges()
     clutter = [(5, 5), (18, 8), (6, 24), (19, 27)]  # isolated dots as strong as the contour

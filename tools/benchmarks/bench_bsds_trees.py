@@ -26,7 +26,7 @@ import os.path as osp
 import sys
 import time
 
-ROUTES = ('gradient', 'gradient+spectral', 'multicue', 'multicue+spectral', 'hed',
+ROUTES = ('gradient', 'gradient+spectral', 'multicue', 'multicue+spectral', 'pmi', 'hed',
           'hed+spectral', 'gpb')
 DEFAULT_BSDS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), '..',
                         'shared', 'data', 'bsds500')

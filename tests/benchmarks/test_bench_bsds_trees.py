@@ -22,10 +22,36 @@ def test_one_route_and_gpb_on_one_photo(tmp_path, capsys):
     assert bench_bsds_trees.main(args) == 0
     table = open(osp.join(out, 'table.md')).read()
     assert '| gradient |' in table and '| gpb |' in table and 'first 1 ids' in table
-    assert '| pmi |' in table
+    assert '| pmi |' in table and 'min region frac 0.002' in table
     res = json.load(open(osp.join(out, 'gradient', 'result.json')))
     assert 0 < res['ods_f'] < 1 and 0 < res['cover_ods'] < 1 and res['img_per_s_per_core'] > 0
     assert osp.getsize(osp.join(out, 'pr.png')) > 0
     assert osp.isfile(osp.join(out, 'gradient', 'eval', 'eval_cover.txt'))
     assert bench_bsds_trees.main(args) == 0  # resumed: nothing redone, same table
     assert open(osp.join(out, 'table.md')).read() == table
+
+
+def test_detector_option_parses_literals():
+    args = bench_bsds_trees.parse_args(['--out', 'x', '--detector-option', 'weight=0.35',
+                                        '--detector-option', 'sigmas=(1, 2)',
+                                        '--detector-option', 'name=abc'])
+    assert args.detector_option == [('weight', 0.35), ('sigmas', (1, 2)), ('name', 'abc')]
+    for bad in ('weight', '=1', '2x=1'):
+        with pytest.raises(SystemExit):
+            bench_bsds_trees.parse_args(['--out', 'x', '--detector-option', bad])
+
+
+@pytest.mark.skipif(not osp.isdir(osp.join(BSDS, 'groundTruth', 'val')),
+                    reason=f'BSDS500 is not at {BSDS} (see its README)')
+def test_detector_option_reaches_the_detector(tmp_path):
+    # pmi with weight 0 is multicue itself (pmi's module doc): the same trees, the same figures
+    common = ['--limit', '1', '--nthresh', '9', '--long-side', '96']
+    assert bench_bsds_trees.main([*common, '--routes', 'multicue',
+                                  '--out', str(tmp_path / 'a')]) == 0
+    assert bench_bsds_trees.main([*common, '--routes', 'pmi', '--detector-option', 'weight=0.0',
+                                  '--out', str(tmp_path / 'b')]) == 0
+    a = json.load(open(tmp_path / 'a' / 'multicue' / 'result.json'))
+    b = json.load(open(tmp_path / 'b' / 'pmi' / 'result.json'))
+    for key in ('ods_f', 'ois_f', 'ap', 'cover_ods', 'pri_ods', 'voi_ods'):
+        assert a[key] == b[key]
+    assert 'weight=0.0' in open(tmp_path / 'b' / 'table.md').read()

@@ -32,6 +32,18 @@ DEFAULT_BSDS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__
                         'shared', 'data', 'bsds500')
 
 
+def detector_option(text):
+    """``KEY=VALUE`` -> ``(key, value)``, the value a Python literal (else the string)."""
+    import ast
+    key, sep, value = text.partition('=')
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f'expected KEY=VALUE, got {text!r}')
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[1],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -44,6 +56,12 @@ def parse_args(argv=None):
     p.add_argument('--nthresh', type=int, default=99, help='thresholds (official: 99)')
     p.add_argument('--long-side', type=int, default=320, help='grouping size (default 320)')
     p.add_argument('--max-regions', type=int, default=40, help='K (default 40)')
+    p.add_argument('--min-region-frac', type=float, default=0.002,
+                   help="small-region filter, as build_hierarchy.py's (default 0.002)")
+    p.add_argument('--detector-option', action='append', default=[], metavar='KEY=VALUE',
+                   type=detector_option,
+                   help='a keyword of the detector, e.g. weight=0.35 for pmi (repeatable; '
+                        'a value is read as a Python literal)')
     p.add_argument('--spectral-weight', type=float, default=None,
                    help="share of the spectral signal (default: SpectralConfig's)")
     p.add_argument('--workers', type=int, default=1, help='processes of the evaluation')
@@ -62,9 +80,10 @@ def build_route(route, items, store_dir, args):
         spectral = (SpectralConfig() if args.spectral_weight is None
                     else SpectralConfig(weight=args.spectral_weight))
     kwargs = dict(num_threads=1) if detector == 'hed' else {}
+    kwargs.update(args.detector_option)
     builder = HierarchyBuilder(detector, max_regions=args.max_regions,
                                long_side=args.long_side or None, detector_kwargs=kwargs,
-                               spectral=spectral)
+                               spectral=spectral, min_region_frac=args.min_region_frac)
     c0, t0 = time.process_time(), time.time()
     res = build_store(items, store_dir, builder, workers=1, progress=False)
     return res['done'], time.process_time() - c0, time.time() - t0
@@ -137,7 +156,10 @@ def main(argv=None) -> int:
         rows.append(run_route(route, args, ids))
         print(f'{route}: done ({time.strftime("%H:%M:%S")})', file=sys.stderr, flush=True)
     text = (f'BSDS500 {args.split}, first {len(ids)} ids (sorted), nthresh {args.nthresh}, '
-            f'long side {args.long_side}, K {args.max_regions}\n\n{table(rows)}\n')
+            f'long side {args.long_side}, K {args.max_regions}, '
+            f'min region frac {args.min_region_frac:g}'
+            + ''.join(f', {k}={v!r}' for k, v in args.detector_option)
+            + f'\n\n{table(rows)}\n')
     with open(osp.join(args.out, 'table.md'), 'w') as f:
         f.write(text)
     print(text)

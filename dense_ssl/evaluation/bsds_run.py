@@ -127,6 +127,20 @@ def store_ucm2(store_dir: str, image_id: str) -> np.ndarray:
     return region_tree_to_ucm2(hier.labels, hier.dist)
 
 
+def tree_ucm2_of_map(pb: np.ndarray, builder) -> np.ndarray:
+    """The doubled-grid UCM of the region tree ``builder`` (a
+    :class:`~dense_ssl.grouping.HierarchyBuilder`) makes from a soft contour map at the
+    photo's size, e.g. another method's UCM (:func:`ucm2_to_pb`): the map is resized to
+    the grouping size and goes through OWT-UCM, the small-region filter, the K-region
+    cut and the height normalisation, so the figures say what the tree format costs
+    a given contour signal."""
+    from dense_ssl.grouping.hierarchy import grouping_size
+    h, w = np.shape(pb)
+    small = resize_map(pb, *grouping_size(h, w, builder.long_side))
+    hier = builder.tree_from_edges(small, h, w).expand()
+    return region_tree_to_ucm2(hier.labels, hier.dist)
+
+
 @dataclass(frozen=True)
 class _Task:
     image_id: str

@@ -4,6 +4,7 @@ import json
 import os.path as osp
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -18,11 +19,18 @@ BSDS = bench_bsds_trees.DEFAULT_BSDS
 def test_one_route_and_gpb_on_one_photo(tmp_path, capsys):
     out = str(tmp_path / 'bench')
     args = ['--limit', '1', '--nthresh', '9', '--long-side', '96', '--routes', 'gradient',
-            'pmi', 'gpb', '--out', out]
+            'pmi', 'gpb', 'gpb-tree', '--out', out]
     assert bench_bsds_trees.main(args) == 0
     table = open(osp.join(out, 'table.md')).read()
     assert '| gradient |' in table and '| gpb |' in table and 'first 1 ids' in table
-    assert '| pmi |' in table and 'min region frac 0.002' in table
+    assert '| pmi |' in table and 'min region frac 0.002' in table and '| gpb-tree |' in table
+    # gPb's UCM through the builder: its own tree, a 96 px cut of at most 40 regions
+    from dense_ssl.evaluation.bsds_run import load_result
+    kind, ucm2 = load_result(osp.join(out, 'gpb-tree', 'ucm2', '101085.mat'))
+    gpb = load_result(osp.join(BSDS, 'ucm2_gpb', 'val', '101085.mat'))[1]
+    assert kind == 'ucm2' and ucm2.shape == gpb.shape  # the photo's doubled grid
+    from dense_ssl.evaluation.bsds import ucm2_to_segmentation
+    assert 2 <= len(np.unique(ucm2_to_segmentation(ucm2, 1e-6))) <= 40
     res = json.load(open(osp.join(out, 'gradient', 'result.json')))
     assert 0 < res['ods_f'] < 1 and 0 < res['cover_ods'] < 1 and res['img_per_s_per_core'] > 0
     assert osp.getsize(osp.join(out, 'pr.png')) > 0

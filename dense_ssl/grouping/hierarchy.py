@@ -26,6 +26,27 @@ from .spectral import SpectralConfig, SpectralGlobalizer
 from .ucm import regions_from_edges
 
 NORMALIZE_MODES = ('image', 'none')
+# Detector keywords that change how fast a map is made, not the map: left out of
+# the store's settings, so the same store can be resumed on another device.
+RUNTIME_DETECTOR_KWARGS = ('device', 'num_threads')
+
+
+def detector_options(kwargs: Optional[Dict]) -> Dict:
+    """The output-defining detector keywords as plain JSON values (dataclass configs as
+    dicts, tuples as lists); ``None`` values and :data:`RUNTIME_DETECTOR_KWARGS` dropped."""
+    import json
+    from dataclasses import asdict, is_dataclass
+
+    def plain(v):
+        return asdict(v) if is_dataclass(v) and not isinstance(v, type) else v
+
+    kept = {k: plain(v) for k, v in sorted((kwargs or {}).items())
+            if k not in RUNTIME_DETECTOR_KWARGS and v is not None}
+    try:
+        return json.loads(json.dumps(kept))
+    except TypeError as err:
+        raise TypeError(f'detector_kwargs must be JSON-like values (they are saved in the '
+                        f"store's meta.json), got {kept!r}: {err}") from err
 
 
 @dataclass
@@ -122,7 +143,8 @@ class HierarchyBuilder:
         min_region_frac: Regions smaller than this fraction of the (resized) image
             are merged into a neighbour before cutting.
         normalize: ``'image'`` (heights / largest height of the image) or ``'none'``.
-        detector_kwargs: Passed to :func:`build_edge_detector`.
+        detector_kwargs: Passed to :func:`build_edge_detector`; saved in :meth:`config`
+            (so in the store's ``meta.json``) but for runtime-only ones (:func:`detector_options`).
         spectral: Globalize the edge map with gPb's spectral signal
             (:mod:`.spectral`) before OWT-UCM: ``True`` for the default
             :class:`SpectralConfig`, or a config; ``False``/``None`` for none.
@@ -137,6 +159,7 @@ class HierarchyBuilder:
         if normalize not in NORMALIZE_MODES:
             raise ValueError(f'normalize must be one of {NORMALIZE_MODES}, got {normalize!r}')
         self.detector_name = detector
+        self.detector_options = detector_options(detector_kwargs)
         self.detector = build_edge_detector(detector, **(detector_kwargs or {}))
         self.max_regions = int(max_regions)
         self.long_side = long_side
@@ -153,6 +176,8 @@ class HierarchyBuilder:
                    normalize=self.normalize)
         if self.spectral is not None:  # absent when off: older stores keep their identity
             cfg['spectral'] = self.spectral.to_dict()
+        if self.detector_options:  # likewise absent for a detector's defaults
+            cfg['detector_options'] = self.detector_options
         return cfg
 
     def resize(self, image: np.ndarray) -> np.ndarray:

@@ -116,6 +116,35 @@ def test_spectral_store_refuses_plain_settings(same_size_dir, tmp_path, capsys):
     assert 'spectral' in capsys.readouterr().err
 
 
+def test_detector_options_are_saved_and_a_store_refuses_others(same_size_dir, tmp_path,
+                                                               capsys):
+    plain, opt = str(tmp_path / 'plain'), str(tmp_path / 'opt')
+    assert build(same_size_dir, '--out', plain, '--detector', 'multicue') == 0
+    assert build(same_size_dir, '--out', opt, '--detector', 'multicue',
+                 '--detector-option', 'sigmas=(4.0, 8.0)') == 0
+    config = json.load(open(osp.join(opt, 'meta.json')))['config']
+    assert config['detector_options'] == {'sigmas': [4.0, 8.0]}
+    assert 'detector_options' not in json.load(open(osp.join(plain, 'meta.json')))['config']
+    a, b = HierarchyStore(plain), HierarchyStore(opt)  # coarser gradients, other trees
+    assert any(not np.array_equal(a.get(i).labels, b.get(i).labels) for i in a.ids())
+    capsys.readouterr()
+    assert build(same_size_dir, '--out', opt, '--detector', 'multicue') == 2
+    assert 'detector_options' in capsys.readouterr().err  # resuming with defaults: refused
+
+
+@pytest.mark.parametrize('option, message', [
+    ('nosuch=1', "--detector-option {'nosuch': 1}: not accepted by the 'multicue' detector"),
+    ('sigmas', "--detector-option: expected KEY=VALUE, got 'sigmas'"),
+    ('sigmas={1.0, 2.0}', 'JSON-like values'),  # a set: not storable in meta.json
+])
+def test_a_bad_detector_option_is_an_error_naming_it(same_size_dir, tmp_path, capsys, option,
+                                                     message):
+    out = str(tmp_path / 'o')
+    assert build(same_size_dir, '--out', out, '--detector', 'multicue',
+                 '--detector-option', option) == 2
+    assert message in capsys.readouterr().err and not osp.exists(osp.join(out, 'meta.json'))
+
+
 @needs_hed
 def test_cuda_without_a_gpu_is_refused_naming_the_option(same_size_dir, tmp_path, capsys,
                                                          monkeypatch):

@@ -35,15 +35,9 @@ DEFAULT_BSDS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__
 
 
 def detector_option(text):
-    """``KEY=VALUE`` -> ``(key, value)``, the value a Python literal (else the string)."""
-    import ast
-    key, sep, value = text.partition('=')
-    if not sep or not key.isidentifier():
-        raise argparse.ArgumentTypeError(f'expected KEY=VALUE, got {text!r}')
-    try:
-        return key, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return key, value
+    """``KEY=VALUE`` -> ``(key, value)``, parsed as build_hierarchy.py's option is."""
+    from dense_ssl.grouping.build import parse_detector_option
+    return parse_detector_option(text)
 
 
 def parse_args(argv=None):

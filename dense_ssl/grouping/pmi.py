@@ -25,7 +25,7 @@ the eigenproblem, solved by shift-invert (4x faster than Lanczos on these dense 
 ``globalize=False`` (the ``pmi-local`` detector, :data:`PMI_LOCAL`) skips the eigenproblem:
 step 3 becomes :func:`straddling_pmi`, every pair of rarely-neighbouring clusters voting
 for a boundary at its midpoint, on the grouping-size grid, a quarter of the output. About
-0.1 CPU s on top of multicue's: ~4 img/s per core with the tree.
+0.1 CPU s on top of multicue's: 3-4 img/s per core with the tree.
 
 Settings fixed a priori (the paper's ``rho``; gPb's 17 eigenvectors), except
 ``downsample`` 2 / ``radius`` 3, ``weight`` 0.5 and the eigenvectors' derivative scale

@@ -121,8 +121,7 @@ def builder_from_args(args, device: str = 'cpu') -> HierarchyBuilder:
     elif args.detector == 'hed':
         kwargs.update(weights=args.hed_weights, num_threads=args.threads_per_worker,
                       device=device)
-    options = dict(parse_detector_option(t) if isinstance(t, str) else t
-                   for t in getattr(args, 'detector_option', None) or [])
+    options = dict(parse_detector_option(t) for t in args.detector_option)
     kwargs.update(options)
     try:
         return HierarchyBuilder(args.detector, max_regions=args.max_regions,

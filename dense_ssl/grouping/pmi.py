@@ -45,7 +45,13 @@ from skimage.color import rgb2lab
 
 from .multicue import MultiCueEdgeDetector
 from .rgb import check_rgb_uint8
-from .spectral import _pair_windows, eigenvector_gradients, neighbour_pairs, symmetric_affinity
+from .spectral import (
+    _pair_windows,
+    eigenvector_gradients,
+    neighbour_pairs,
+    symmetric_affinity,
+    upsample_grid,
+)
 
 
 @dataclass(frozen=True)
@@ -152,10 +158,8 @@ def pmi_signal(image: np.ndarray, config: PMIConfig = PMIConfig()) -> np.ndarray
         out = eigenvector_gradients(W, (hs, ws), (h, w), config.num_vectors, config.sigma,
                                     method='shift-invert')
     else:
-        out = straddling_pmi(labels, pmi, config.radius, config.orientations, config.smooth)
-        if (hs, ws) != (h, w):
-            out = ndimage.zoom(out, (h / hs, w / ws), order=1, mode='nearest',
-                               grid_mode=True)[:h, :w]
+        out = upsample_grid(straddling_pmi(labels, pmi, config.radius, config.orientations,
+                                           config.smooth), (h, w))
     top = float(out.max())
     return out / top if top > 0 else out
 

@@ -171,6 +171,14 @@ def spectral_signal(edges: np.ndarray, config: SpectralConfig = SpectralConfig()
     return eigenvector_gradients(W, (hs, ws), (h, w), config.num_vectors, config.sigma)
 
 
+def upsample_grid(img: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
+    """A map solved on a shrunk grid, back at ``size`` (bilinear, cell-aligned)."""
+    (hs, ws), (h, w) = img.shape, size
+    if (hs, ws) == (h, w):
+        return img
+    return ndimage.zoom(img, (h / hs, w / ws), order=1, mode='nearest', grid_mode=True)[:h, :w]
+
+
 def eigenvector_gradients(W: sparse.spmatrix, grid: Tuple[int, int], size: Tuple[int, int],
                           num_vectors: int, sigma: float, method: str = 'lanczos') -> np.ndarray:
     """Steps 2-3 of the module doc for any affinity ``W`` over a ``grid`` of pixels
@@ -183,10 +191,7 @@ def eigenvector_gradients(W: sparse.spmatrix, grid: Tuple[int, int], size: Tuple
     for lam, v in zip(vals[1:], vecs.T[1:]):  # the first one is constant
         if lam <= 1e-9:
             continue
-        img = v.reshape(hs, ws)
-        if (hs, ws) != (h, w):
-            img = ndimage.zoom(img, (h / hs, w / ws), order=1, mode='nearest', grid_mode=True)
-            img = img[:h, :w]
+        img = upsample_grid(v.reshape(hs, ws), (h, w))
         span = img.max() - img.min()
         if span <= 0:
             continue
